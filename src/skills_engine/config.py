@@ -1,0 +1,101 @@
+"""Paths, environment variables and every named threshold, with its unit and reason.
+
+Environment variables
+---------------------
+SKILLS_ENGINE_DATA_DIR
+    Where raw, interim and processed data live (default ``./data``).
+SKILLS_ENGINE_MIRROR
+    A folder laid out like ``shared/mirror`` (``github/<owner>/<repo>/<commit>/<path>``).
+    When set, sources are read from it instead of downloaded, and checked the same way.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+
+#: The twelve UK ITL1 regions, in the order ONS publishes them.
+REGIONS: tuple[str, ...] = (
+    "North East",
+    "North West",
+    "Yorkshire and The Humber",
+    "East Midlands",
+    "West Midlands",
+    "East of England",
+    "London",
+    "South East",
+    "South West",
+    "Wales",
+    "Scotland",
+    "Northern Ireland",
+)
+
+#: Region used when a run does not name one: where the engine began.
+DEFAULT_REGION = "North East"
+
+# --- Salary plausibility -------------------------------------------------------------
+#: Lowest annual salary (GBP/year) we believe. Below this the parser has almost certainly
+#: misread a unit (e.g. an hourly rate with no unit); a full-time year at the 2013 minimum
+#: wage was about £11,500, and part-time pro-rata adverts rarely fall under £5,000.
+SALARY_MIN_PLAUSIBLE_GBP = 5_000
+#: Highest annual salary (GBP/year) we believe: above this it is a typo, a total contract
+#: value or a concatenation of two numbers. Consultant and director roles top out near £300k.
+SALARY_MAX_PLAUSIBLE_GBP = 500_000
+#: Hours in a full-time working year (37.5 h/week x 52 weeks), used to annualise hourly rates.
+HOURS_PER_YEAR = 1_950
+#: Working days a year (5 days x 52 weeks, less 8 bank holidays) to annualise day rates.
+DAYS_PER_YEAR = 252
+WEEKS_PER_YEAR = 52
+MONTHS_PER_YEAR = 12
+
+# --- Publication ---------------------------------------------------------------------
+#: Smallest group (adverts) whose count, share or median is published. Below 10 a figure
+#: can identify a single employer's adverts and its sampling error swamps the signal; 10 is
+#: also the threshold ONS uses for low-count disclosure control in many releases.
+MIN_PUBLISHED_COUNT = 10
+
+#: Default sample size (adverts per source) used by notebooks' default parameters so that
+#: they run in seconds; full runs pass ``sample_size: null`` from ``params/``.
+DEFAULT_SAMPLE_SIZE = 2_000
+
+#: Seed for every random step (sampling, bootstrap, splits), so that runs are repeatable.
+RANDOM_STATE = 42
+
+
+def data_dir() -> Path:
+    """Root data folder, from ``SKILLS_ENGINE_DATA_DIR`` or ``./data``.
+
+    Relative paths resolve against the current working directory, as a user expects.
+    """
+    return Path(os.environ.get("SKILLS_ENGINE_DATA_DIR", "data")).expanduser().resolve()
+
+
+def raw_dir() -> Path:
+    return data_dir() / "raw"
+
+
+def interim_dir() -> Path:
+    return data_dir() / "interim"
+
+
+def processed_dir() -> Path:
+    return data_dir() / "processed"
+
+
+def mirror_dir() -> Path | None:
+    """The mirror folder from ``SKILLS_ENGINE_MIRROR``, or ``None`` to download."""
+    value = os.environ.get("SKILLS_ENGINE_MIRROR")
+    return Path(value).expanduser().resolve() if value else None
+
+
+def slugify(name: str) -> str:
+    """URL-safe slug for a region or title.
+
+    >>> slugify("Yorkshire and The Humber")
+    'yorkshire-and-the-humber'
+    """
+    import re
+
+    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")

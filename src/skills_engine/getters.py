@@ -1,0 +1,203 @@
+"""Every read and write of data goes through here (notebooks never call ``pd.read_*``).
+
+Raw readers return the source as published (fetched and verified on first use); processed
+readers return the tidy parquet tables under ``data/processed``. Writes are atomic: a
+temporary file beside the target, then a rename, so a crash never leaves half a table.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pandas as pd
+
+from . import config, sourcing
+
+# --- atomic writes --------------------------------------------------------------------
+
+
+def atomic_write_parquet(frame: pd.DataFrame, path: Path) -> Path:
+    """Write ``frame`` to ``path`` as parquet, atomically."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle = tempfile.NamedTemporaryFile(dir=path.parent, prefix=f".{path.name}.", suffix=".part", delete=False)
+    handle.close()
+    try:
+        frame.to_parquet(handle.name, index=False)
+        os.replace(handle.name, path)
+    except BaseException:
+        Path(handle.name).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def atomic_write_text(path: Path, text: str) -> Path:
+    """Write text atomically (JSON findings, YAML, HTML)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle = tempfile.NamedTemporaryFile("w", dir=path.parent, prefix=f".{path.name}.", suffix=".part", delete=False, encoding="utf-8")
+    try:
+        with handle:
+            handle.write(text)
+        os.replace(handle.name, path)
+    except BaseException:
+        Path(handle.name).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def atomic_write_json(path: Path, payload: object) -> Path:
+    return atomic_write_text(path, json.dumps(payload, indent=2, default=str, ensure_ascii=False) + "\n")
+
+
+def read_json(path: Path) -> object:
+    return json.loads(Path(path).read_text(encoding="utf-8"))
+
+
+# --- processed tables -------------------------------------------------------------------
+
+
+def processed_path(name: str) -> Path:
+    return config.processed_dir() / f"{name}.parquet"
+
+
+def write_processed(frame: pd.DataFrame, name: str) -> Path:
+    return atomic_write_parquet(frame, processed_path(name))
+
+
+def read_processed(name: str, columns: list[str] | None = None) -> pd.DataFrame:
+    """Read a processed table, with a message saying how to build it when it is missing."""
+    path = processed_path(name)
+    if not path.is_file():
+        raise FileNotFoundError(
+            f"{path} does not exist: build it with `skills-engine data` (or `make run`)"
+        )
+    return pd.read_parquet(path, columns=columns)
+
+
+def read_adverts(columns: list[str] | None = None) -> pd.DataFrame:
+    """The tidy adverts table (``data/processed/adverts.parquet``)."""
+    return read_processed("adverts", columns)
+
+
+# --- raw sources --------------------------------------------------------------------------
+
+
+def raw_file(dataset: str, key: str) -> Path:
+    """Local verified path of one catalogued file, fetched on first use."""
+    return sourcing.fetch_file(sourcing.dataset(dataset).file(key))
+
+
+def _read_zip_csv(zip_path: Path, member: str) -> pd.DataFrame:
+    with zipfile.ZipFile(zip_path) as archive, archive.open(member) as handle:
+        return pd.read_csv(handle, dtype=str, keep_default_na=False)
+
+
+def read_esco_raw(member: str) -> pd.DataFrame:
+    """A CSV from the ESCO v1.1.1 zips, e.g. ``skills_en.csv`` or ``occupationSkillRelations.csv``."""
+    for key in ("classification_zip", "relations_zip"):
+        path = raw_file("esco", key)
+        with zipfile.ZipFile(path) as archive:
+            if member in archive.namelist():
+                return _read_zip_csv(path, member)
+    raise KeyError(f"no member {member!r} in the ESCO zips")
+
+
+def read_reed_raw() -> pd.DataFrame:
+    return pd.read_csv(raw_file("reed", "adverts_csv"), dtype=str, keep_default_na=False, encoding="utf-8-sig")
+
+
+def read_adzuna_raw(path: Path | None = None) -> pd.DataFrame:
+    """Adzuna's Train_rev1.csv: the 2,499-row mirror copy, or the full Kaggle file by path."""
+    source = Path(path) if path else raw_file("adzuna", "adverts_csv")
+    if not source.is_file():
+        raise FileNotFoundError(f"Adzuna file not found: {source}")
+    frame = pd.read_csv(source, dtype=str, keep_default_na=False)
+    expected = {"Id", "Title", "FullDescription", "LocationRaw", "LocationNormalized", "SalaryRaw", "SalaryNormalized"}
+    missing = expected - set(frame.columns)
+    if missing:
+        raise ValueError(f"{source}: not an Adzuna Train_rev1 file, missing columns {sorted(missing)}")
+    return frame
+
+
+def read_location_tree() -> pd.DataFrame:
+    """Adzuna's location tree, one row per location with its path split into levels."""
+    lines = raw_file("adzuna", "location_tree_csv").read_text(encoding="utf-8").splitlines()
+    paths = [line.strip().strip('"').split("~") for line in lines if line.strip()]
+    return pd.DataFrame({"path": paths}).assign(
+        country=lambda d: d["path"].str[0],
+        region_raw=lambda d: d["path"].str[1],
+        leaf=lambda d: d["path"].str[-1],
+        depth=lambda d: d["path"].str.len(),
+    )
+
+
+def read_postcode_districts() -> pd.DataFrame:
+    return pd.read_csv(raw_file("postcodes", "districts_csv"), dtype=str, keep_default_na=False)
+
+
+def nhs_folder() -> Path:
+    return sourcing.fetch_folder(sourcing.dataset("nhs_jobs"))
+
+
+def iter_nhs_postings(limit: int | None = None) -> Iterator[tuple[str, dict]]:
+    """Yield ``(file name, JobPosting dict)`` for every NHS Jobs advert, in manifest order.
+
+    A file that is not valid JSON raises ``ValueError`` naming the file.
+    """
+    folder = nhs_folder()
+    manifest = sourcing.dataset("nhs_jobs").folder.manifest
+    for name, _, _ in manifest[:limit] if limit else manifest:
+        path = folder / name
+        try:
+            yield name, json.loads(path.read_text(encoding="utf-8"))
+        except json.JSONDecodeError as error:
+            raise ValueError(f"{path}: not valid JSON ({error})") from error
+
+
+def read_indeed_raw(key: str) -> pd.DataFrame:
+    """One Indeed Hiring Lab CSV: ``regional_csv``, ``national_csv``, ``sector_csv``, ``city_csv``, ``sector_titles_csv``."""
+    return pd.read_csv(raw_file("indeed", key))
+
+
+def read_career_causeways_occupations() -> pd.DataFrame:
+    return pd.read_csv(raw_file("career_causeways", "occupations_csv"))
+
+
+def read_isco_soc_crosswalk_raw() -> pd.DataFrame:
+    """The ISCO-08 to SOC 2010 sheet; the header sits on the sheet's seventh row."""
+    return pd.read_excel(raw_file("career_causeways", "isco_soc_xls"), sheet_name="ISCO-08 to 2010 SOC", header=6, dtype=str)
+
+
+def read_skill_benchmark(key: str) -> pd.DataFrame:
+    """A skill-extraction benchmark file: ``tech_test_csv``, ``tech_validation_csv``, ``house_validation_csv``."""
+    return pd.read_csv(raw_file("skill_benchmark", key), dtype=str, keep_default_na=False)
+
+
+def read_skillspan(key: str = "dev_json") -> list[dict]:
+    """SkillSpan records (one JSON object per line)."""
+    text = raw_file("skillspan", key).read_text(encoding="utf-8")
+    return [json.loads(line) for line in text.splitlines() if line.strip()]
+
+
+# --- taxonomy tables (processed) ----------------------------------------------------------
+
+
+def read_esco_skills() -> pd.DataFrame:
+    """ESCO skills: ``skill_uri, preferred_label, alt_labels (list), skill_type, reuse_level, description``."""
+    return read_processed("esco_skills")
+
+
+def read_esco_occupations() -> pd.DataFrame:
+    """ESCO occupations: ``occupation_uri, preferred_label, alt_labels (list), isco_code, description``."""
+    return read_processed("esco_occupations")
+
+
+def read_occupation_skills() -> pd.DataFrame:
+    """ESCO occupation-skill relations: ``occupation_uri, skill_uri, relation_type, skill_type``."""
+    return read_processed("esco_occupation_skills")
