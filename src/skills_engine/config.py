@@ -65,11 +65,18 @@ RANDOM_STATE = 42
 
 
 def data_dir() -> Path:
-    """Root data folder, from ``SKILLS_ENGINE_DATA_DIR`` or ``./data``.
+    """Root data folder, from ``SKILLS_ENGINE_DATA_DIR`` or the project's ``data/``.
 
-    Relative paths resolve against the current working directory, as a user expects.
+    A relative ``SKILLS_ENGINE_DATA_DIR`` resolves against the current working directory,
+    as a user expects. Without it, a source checkout uses its own ``data/`` whatever the
+    working directory (notebooks run from ``notebooks/``); an installed package uses ``./data``.
     """
-    return Path(os.environ.get("SKILLS_ENGINE_DATA_DIR", "data")).expanduser().resolve()
+    value = os.environ.get("SKILLS_ENGINE_DATA_DIR")
+    if value:
+        return Path(value).expanduser().resolve()
+    if (PROJECT_ROOT / "pyproject.toml").is_file():
+        return PROJECT_ROOT / "data"
+    return Path("data").resolve()
 
 
 def raw_dir() -> Path:

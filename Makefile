@@ -1,0 +1,48 @@
+# Skills Recommendation Engine. `make run` sets up, sources the data, runs every notebook and
+# builds the website; `make test` sets up and runs every test. `make help` lists all targets.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+PARAMS ?=
+# Extras installed into the venv: tests, the fallback site renderer and the semantic extractor.
+EXTRAS ?= test,site
+
+.PHONY: help setup data notebooks site run test test-fast bench clean clean-data
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+
+$(BIN)/skills-engine: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[$(EXTRAS)]"
+	touch $@
+
+setup: $(BIN)/skills-engine ## Create .venv and install the project
+
+data: setup ## Fetch and verify every source, build the tidy tables in data/processed
+	$(BIN)/skills-engine data
+
+notebooks: data ## Execute the notebooks with papermill into reports/<run>/ (PARAMS=params/x.yaml)
+	$(BIN)/skills-engine run $(if $(PARAMS),--params $(PARAMS))
+
+site: ## Render the website of findings into _site/ (no notebook is re-executed)
+	$(BIN)/skills-engine site
+
+run: notebooks site ## Set up, source the data, run every notebook (region North East), build _site/
+
+test: data ## Every test: unit, end-to-end on the mirror, nbval over every notebook, site and browser
+	$(BIN)/python -m pytest src tests notebooks --nbval-lax -p no:cacheprovider
+
+test-fast: setup ## Unit tests only (no notebooks, no browser)
+	$(BIN)/python -m pytest tests -m "not mirror and not browser" -p no:cacheprovider
+
+bench: data ## Print sourcing benchmark figures
+	$(BIN)/skills-engine bench sourcing
+
+clean: ## Remove executed reports and the site (data stays)
+	rm -rf _site reports/*/ site/_generated
+
+clean-data: ## Remove downloaded and derived data
+	find data -mindepth 1 -maxdepth 1 ! -name README.md ! -name .gitignore -exec rm -rf {} +

@@ -1,0 +1,100 @@
+"""The ``skills-engine`` command line."""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, help="Skills Recommendation Engine: data, notebooks, site and models.")
+bench_app = typer.Typer(no_args_is_help=True, help="Benchmarks that print speed and memory figures.")
+app.add_typer(bench_app, name="bench")
+
+
+def _setup_logging(verbose: bool) -> None:
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+
+
+def _fail(message: str) -> None:
+    typer.secho(f"error: {message}", fg=typer.colors.RED, err=True)
+    raise typer.Exit(code=1)
+
+
+@app.command()
+def data(
+    adzuna_file: Optional[Path] = typer.Option(None, help="The full Kaggle Train_rev1.csv, if you have it."),
+    force: bool = typer.Option(False, help="Rebuild processed tables even if up to date."),
+    verbose: bool = typer.Option(False, "--verbose", "-v"),
+) -> None:
+    """Fetch and verify every source, then build the tidy tables in data/processed."""
+    from . import pipeline, sourcing
+
+    _setup_logging(verbose)
+    try:
+        report = pipeline.build_data(adzuna_file, force=force)
+    except (sourcing.SourcingError, FileNotFoundError, ValueError) as error:
+        _fail(str(error))
+    if report.get("skipped"):
+        typer.echo(f"data up to date (built {report['built_at']}); nothing to do")
+    else:
+        typer.echo(f"fetched {len(report['datasets'])} datasets in {report['fetch_seconds']} s, built tables in {report['build_seconds']} s")
+    for name, rows in report["tables"].items():
+        typer.echo(f"  {name:<24} {rows:>9,} rows")
+
+
+@app.command()
+def run(
+    params: Optional[Path] = typer.Option(None, "--params", help="YAML file of notebook parameters (see params/)."),
+    region: Optional[str] = typer.Option(None, help="Override the region parameter."),
+    notebook: Optional[list[str]] = typer.Option(None, "--notebook", help="Run only notebooks whose name contains this."),
+    verbose: bool = typer.Option(False, "--verbose", "-v"),
+) -> None:
+    """Execute the notebooks in order with papermill into reports/<run-name>/."""
+    from . import runner
+
+    _setup_logging(verbose)
+    overrides = {"region": region} if region else {}
+    try:
+        plan = runner.plan_run(params, overrides)
+    except (FileNotFoundError, ValueError) as error:
+        _fail(str(error))
+    if notebook:
+        plan = runner.RunPlan(plan.run_name, plan.parameters, tuple(n for n in plan.notebooks if any(s in n.name for s in notebook)), plan.output_dir)
+    typer.echo(f"run {plan.run_name!r}: {len(plan.notebooks)} notebooks, parameters {plan.parameters or '(notebook defaults)'}")
+    try:
+        for path in runner.execute(plan):
+            typer.echo(f"  wrote {path}")
+    except runner.NotebookRunError as error:
+        _fail(str(error))
+
+
+@app.command()
+def site(
+    renderer: str = typer.Option("auto", help="auto (quarto if on PATH, else the fallback), quarto or fallback."),
+    verbose: bool = typer.Option(False, "--verbose", "-v"),
+) -> None:
+    """Render the website of findings into _site/ (notebooks are not re-executed)."""
+    from . import site as site_builder
+
+    _setup_logging(verbose)
+    output = site_builder.build_site(renderer=renderer)
+    typer.echo(f"site written to {output}")
+
+
+@bench_app.command("sourcing")
+def bench_sourcing(as_json: bool = typer.Option(False, "--json", help="Print one JSON object as the last line.")) -> None:
+    """Cold and warm seconds for sourcing plus normalisation of the full corpus, and peak memory."""
+    from . import bench
+
+    figures = bench.bench_sourcing()
+    for key, value in figures.items():
+        typer.echo(f"{key:<28} {value}")
+    if as_json:
+        typer.echo(json.dumps(figures))
+
+
+if __name__ == "__main__":
+    app()

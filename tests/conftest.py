@@ -1,0 +1,26 @@
+"""Shared fixtures: the real mirror (for end-to-end tests on a slice of real data)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+TESTS_DATA = Path(__file__).parent / "data"
+
+# Hand-written fixtures (including small notebooks for the site tests) are data, not tests.
+collect_ignore_glob = ["data/*"]
+
+
+@pytest.fixture(scope="session")
+def real_mirror() -> Path:
+    value = os.environ.get("SKILLS_ENGINE_MIRROR")
+    if not value or not Path(value).is_dir():
+        pytest.skip("SKILLS_ENGINE_MIRROR is not set: end-to-end tests on the real mirror skipped")
+    return Path(value).resolve()
+
+
+@pytest.fixture
+def tests_data() -> Path:
+    return TESTS_DATA
