@@ -1,0 +1,54 @@
+"""The papermill runner: parameters, output naming, and stopping at a failing cell."""
+
+from __future__ import annotations
+
+import nbformat
+import pytest
+
+from skills_engine import runner
+
+
+def make_notebook(path, cells):
+    notebook = nbformat.v4.new_notebook()
+    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    parameters = nbformat.v4.new_code_cell('region = "North East"\nsample_size = 10')
+    parameters.metadata["tags"] = ["parameters"]
+    notebook.cells = [nbformat.v4.new_markdown_cell("# Demo"), parameters] + [nbformat.v4.new_code_cell(c) for c in cells]
+    nbformat.write(notebook, path)
+    return path
+
+
+def test_run_name_comes_from_params_or_region(tmp_path):
+    params = tmp_path / "wales.yaml"
+    params.write_text("region: Wales\nsample_size: null\n")
+    plan = runner.plan_run(params, notebooks=(), output_root=tmp_path)
+    assert plan.run_name == "wales" and plan.output_dir == tmp_path / "wales"
+    assert plan.parameters == {"region": "Wales", "sample_size": None}
+    named = runner.plan_run(params, overrides={"run_name": "trial"}, notebooks=())
+    assert named.run_name == "trial" and "run_name" not in named.parameters
+
+
+def test_unknown_region_and_bad_params_file_are_refused(tmp_path):
+    with pytest.raises(ValueError, match="unknown region 'Atlantis'"):
+        runner.plan_run(overrides={"region": "Atlantis"}, notebooks=())
+    with pytest.raises(FileNotFoundError, match="nowhere.yaml"):
+        runner.plan_run(tmp_path / "nowhere.yaml", notebooks=())
+    listy = tmp_path / "list.yaml"
+    listy.write_text("- a\n- b\n")
+    with pytest.raises(ValueError, match="expected a mapping"):
+        runner.plan_run(listy, notebooks=())
+
+
+def test_execute_injects_parameters_and_stops_at_the_first_failing_cell(tmp_path):
+    good = make_notebook(tmp_path / "01_good.ipynb", ["assert region == 'Wales', region\nprint('ok', sample_size)"])
+    bad = make_notebook(tmp_path / "02_bad.ipynb", ["x = 1", "raise ValueError('boom in cell')"])
+    never = make_notebook(tmp_path / "03_never.ipynb", ["print('should not run')"])
+    plan = runner.plan_run(overrides={"region": "Wales"}, notebooks=(good, bad, never), output_root=tmp_path / "reports")
+    with pytest.raises(runner.NotebookRunError) as caught:
+        runner.execute(plan)
+    message = str(caught.value)
+    assert "02_bad.ipynb" in message and "boom in cell" in message and "ValueError" in message
+    assert (tmp_path / "reports/wales/01_good.ipynb").is_file()
+    assert not (tmp_path / "reports/wales/03_never.ipynb").exists()
+    executed = nbformat.read(tmp_path / "reports/wales/01_good.ipynb", 4)
+    assert any("ok 10" in o.get("text", "") for c in executed.cells if c.cell_type == "code" for o in c.get("outputs", []))
