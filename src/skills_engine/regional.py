@@ -1,0 +1,267 @@
+"""Regional comparisons: a region against the rest of the UK, with honest uncertainty.
+
+All functions are pure: tidy frames in, tidy frames out. Intervals are percentile bootstrap
+intervals with a fixed ``random_state``; groups smaller than
+:data:`skills_engine.config.MIN_PUBLISHED_COUNT` are suppressed and counted.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .config import MIN_PUBLISHED_COUNT, RANDOM_STATE, REGIONS
+
+#: Bootstrap resamples for intervals: 1,000 gives percentile bounds stable to about ±0.5
+#: percentage points, and the binomial resampling below makes it cheap.
+N_BOOTSTRAP = 1_000
+#: Two-sided coverage of every interval (95%).
+INTERVAL = 0.95
+#: Days averaged when reading a level off the daily Indeed index: a 28-day mean smooths the
+#: weekly cycle and holiday dips that make single days misleading.
+INDEX_SMOOTHING_DAYS = 28
+
+#: Tile-grid positions (column, row) for the twelve regions, roughly geographic, so a map
+#: needs no boundary files.
+TILE_GRID: dict[str, tuple[int, int]] = {
+    "Scotland": (2, 0),
+    "Northern Ireland": (0, 1),
+    "North East": (3, 1),
+    "North West": (2, 2),
+    "Yorkshire and The Humber": (3, 2),
+    "Wales": (1, 3),
+    "West Midlands": (2, 3),
+    "East Midlands": (3, 3),
+    "East of England": (4, 3),
+    "South West": (1, 4),
+    "South East": (3, 4),
+    "London": (4, 4),
+}
+
+
+def _alpha() -> tuple[float, float]:
+    tail = (1 - INTERVAL) / 2 * 100
+    return tail, 100 - tail
+
+
+def share_comparison(
+    items: pd.DataFrame,
+    adverts: pd.DataFrame,
+    region: str,
+    item_col: str,
+    label_col: str | None = None,
+    min_count: int = MIN_PUBLISHED_COUNT,
+    n_bootstrap: int = N_BOOTSTRAP,
+    random_state: int = RANDOM_STATE,
+) -> pd.DataFrame:
+    """Share of adverts asking for each item in the region, in the rest of the UK and nationally,
+    with the location quotient (region share / national share) and its bootstrap interval.
+
+    Parameters
+    ----------
+    items
+        One row per (advert, item): ``advert_id`` and ``item_col`` (e.g. skill or occupation).
+    adverts
+        ``advert_id`` and ``region`` for every advert in the comparison (the denominators).
+    region
+        The region compared with the rest of the UK.
+
+    Notes
+    -----
+    Resampling adverts with replacement makes an item's count binomial in the number of
+    adverts, so the bootstrap draws counts directly (exact for each item's marginal and
+    far cheaper than resampling rows).
+
+    Examples
+    --------
+    >>> adverts = pd.DataFrame({"advert_id": range(40), "region": ["North East"] * 20 + ["London"] * 20})
+    >>> items = pd.DataFrame({"advert_id": list(range(12)) + [20, 21], "skill": "nursing"})
+    >>> row = share_comparison(items, adverts, "North East", "skill", n_bootstrap=200).iloc[0]
+    >>> float(round(row["region_share"], 2)), float(round(row["national_share"], 3)), float(round(row["location_quotient"], 2))
+    (0.6, 0.35, 1.71)
+    """
+    placed = adverts.dropna(subset=["region"])
+    in_region = placed["region"] == region
+    n_region, n_national = int(in_region.sum()), len(placed)
+    n_rest = n_national - n_region
+    counts = (
+        items.drop_duplicates(["advert_id", item_col])
+        .merge(placed[["advert_id", "region"]], on="advert_id")
+        .assign(in_region=lambda d: d["region"] == region)
+        .groupby(item_col)
+        .agg(region_adverts=("in_region", "sum"), national_adverts=("in_region", "size"))
+        .reset_index()
+    )
+    if label_col is not None:
+        labels = items.drop_duplicates(item_col).set_index(item_col)[label_col]
+        counts = counts.assign(**{label_col: counts[item_col].map(labels)})
+    counts = counts.assign(
+        rest_adverts=lambda d: d["national_adverts"] - d["region_adverts"],
+        region_share=lambda d: d["region_adverts"] / max(n_region, 1),
+        rest_share=lambda d: d["rest_adverts"] / max(n_rest, 1),
+        national_share=lambda d: d["national_adverts"] / max(n_national, 1),
+        location_quotient=lambda d: d["region_share"] / d["national_share"],
+    )
+    rng = np.random.default_rng(random_state)
+    p_region = counts["region_share"].to_numpy()
+    p_rest = counts["rest_share"].to_numpy()
+    region_draws = rng.binomial(n_region, np.clip(p_region, 0, 1), size=(n_bootstrap, len(counts))) / max(n_region, 1)
+    rest_draws = rng.binomial(n_rest, np.clip(p_rest, 0, 1), size=(n_bootstrap, len(counts)))
+    national_draws = (region_draws * n_region + rest_draws) / max(n_national, 1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        lq_draws = region_draws / national_draws
+    low, high = np.nanpercentile(lq_draws, _alpha(), axis=0) if len(counts) else (np.array([]), np.array([]))
+    small = counts["region_adverts"] < min_count
+    return (
+        counts.assign(
+            lq_low=low,
+            lq_high=high,
+            n_region=n_region,
+            n_national=n_national,
+            suppressed=small,
+        )
+        .assign(**{c: lambda d, c=c: d[c].mask(d["suppressed"]) for c in ("region_adverts", "region_share", "location_quotient", "lq_low", "lq_high")})
+        .sort_values("national_adverts", ascending=False, ignore_index=True)
+    )
+
+
+def over_under_represented(comparison: pd.DataFrame, n: int = 10) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Items whose whole interval lies above 1 (over-) or below 1 (under-represented), strongest first."""
+    published = comparison.loc[~comparison["suppressed"]]
+    over = published.query("lq_low > 1").sort_values("location_quotient", ascending=False).head(n)
+    under = published.query("lq_high < 1").sort_values("location_quotient").head(n)
+    return over.reset_index(drop=True), under.reset_index(drop=True)
+
+
+def median_salary_comparison(
+    adverts: pd.DataFrame,
+    region: str,
+    by: str,
+    min_count: int = MIN_PUBLISHED_COUNT,
+    n_bootstrap: int = N_BOOTSTRAP,
+    random_state: int = RANDOM_STATE,
+) -> pd.DataFrame:
+    """Median advertised salary by group in the region and in the rest of the UK, with the
+    bootstrap interval of the ratio (region / rest). Groups with fewer than ``min_count``
+    priced adverts on either side are suppressed.
+    """
+    rng = np.random.default_rng(random_state)
+    priced = adverts.dropna(subset=["salary_annual_gbp", "region", by])
+    rows = []
+    for group, frame in priced.groupby(by):
+        inside = frame.loc[frame["region"] == region, "salary_annual_gbp"].to_numpy()
+        outside = frame.loc[frame["region"] != region, "salary_annual_gbp"].to_numpy()
+        row = {by: group, "region_adverts": len(inside), "rest_adverts": len(outside)}
+        if len(inside) >= min_count and len(outside) >= min_count:
+            inside_medians = np.median(rng.choice(inside, size=(n_bootstrap, len(inside))), axis=1)
+            outside_medians = np.median(rng.choice(outside, size=(n_bootstrap, len(outside))), axis=1)
+            low, high = np.percentile(inside_medians / outside_medians, _alpha())
+            row |= {
+                "region_median": float(np.median(inside)),
+                "rest_median": float(np.median(outside)),
+                "ratio": float(np.median(inside) / np.median(outside)),
+                "ratio_low": float(low),
+                "ratio_high": float(high),
+                "suppressed": False,
+            }
+        else:
+            row |= {"region_median": np.nan, "rest_median": np.nan, "ratio": np.nan, "ratio_low": np.nan, "ratio_high": np.nan, "suppressed": True}
+        rows.append(row)
+    columns = [by, "region_adverts", "rest_adverts", "region_median", "rest_median", "ratio", "ratio_low", "ratio_high", "suppressed"]
+    return pd.DataFrame(rows, columns=columns).sort_values("region_adverts", ascending=False, ignore_index=True)
+
+
+def smoothed_index(series: pd.DataFrame, days: int = INDEX_SMOOTHING_DAYS) -> pd.DataFrame:
+    """Trailing ``days``-day mean of a daily index, per geography."""
+    return (
+        series.sort_values("date")
+        .assign(index_smoothed=lambda d: d.groupby("geography")["index"].transform(lambda s: s.rolling(days, min_periods=days // 2).mean()))
+    )
+
+
+def index_growth(series: pd.DataFrame, months: int = 12, as_of: pd.Timestamp | None = None) -> pd.DataFrame:
+    """Change of a (smoothed) Indeed index over the last ``months`` and since 1 February 2020.
+
+    Returns one row per geography: ``latest_date``, ``latest`` (index, 100 = 1 Feb 2020),
+    ``change_12m`` (relative change over ``months``) and ``change_since_feb_2020`` (latest/100 - 1).
+
+    >>> dates = pd.date_range("2020-02-01", "2021-03-01", freq="D")
+    >>> demo = pd.DataFrame({"date": dates, "geography": "X", "index": np.linspace(100, 120, len(dates))})
+    >>> row = index_growth(demo, as_of=pd.Timestamp("2021-03-01")).iloc[0]
+    >>> float(round(row["change_since_feb_2020"], 2)), bool(row["change_12m"] > 0)
+    (0.19, True)
+    """
+    smoothed = smoothed_index(series)
+    as_of = as_of or smoothed["date"].max()
+    then = as_of - pd.DateOffset(months=months)
+    rows = []
+    for geography, frame in smoothed.groupby("geography"):
+        frame = frame.set_index("date")["index_smoothed"].dropna()
+        latest = frame.loc[:as_of]
+        earlier = frame.loc[:then]
+        if latest.empty:
+            continue
+        rows.append(
+            {
+                "geography": geography,
+                "latest_date": latest.index[-1],
+                "latest": float(latest.iloc[-1]),
+                "change_12m": float(latest.iloc[-1] / earlier.iloc[-1] - 1) if not earlier.empty else np.nan,
+                "change_since_feb_2020": float(latest.iloc[-1] / 100 - 1),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def tile_grid(values: pd.Series) -> pd.DataFrame:
+    """Regions with their tile-grid position and a value, ready to draw."""
+    return pd.DataFrame(
+        [{"region": name, "col": col, "row": row, "value": values.get(name, np.nan)} for name, (col, row) in TILE_GRID.items()]
+    )
+
+
+def plot_tile_map(values: pd.Series, ax=None, title: str = "", fmt: str = "{:.0%}", cmap: str = "RdBu", center: float | None = None,
+                  highlight: str | None = None):
+    """Draw the twelve regions as a tile grid coloured by ``values`` (a Series indexed by region)."""
+    import matplotlib.pyplot as plt
+    from matplotlib.colors import TwoSlopeNorm, Normalize
+
+    grid = tile_grid(values)
+    if ax is None:
+        _, ax = plt.subplots(figsize=(6, 6))
+    finite = grid["value"].dropna()
+    if center is not None and not finite.empty:
+        spread = max(abs(finite.max() - center), abs(center - finite.min()), 1e-9)
+        norm = TwoSlopeNorm(vcenter=center, vmin=center - spread, vmax=center + spread)
+    else:
+        norm = Normalize(vmin=finite.min() if not finite.empty else 0, vmax=finite.max() if not finite.empty else 1)
+    colours = plt.get_cmap(cmap)
+    for _, tile in grid.iterrows():
+        colour = "#dddddd" if pd.isna(tile["value"]) else colours(norm(tile["value"]))
+        edge = "black" if tile["region"] == highlight else "white"
+        ax.add_patch(plt.Rectangle((tile["col"], -tile["row"]), 0.95, 0.95, facecolor=colour, edgecolor=edge, linewidth=3 if edge == "black" else 1))
+        label = tile["region"].replace(" and The ", "\n& the ").replace(" of ", "\nof ").replace("Northern ", "Northern\n")
+        value = "suppressed" if pd.isna(tile["value"]) else fmt.format(tile["value"])
+        ax.text(tile["col"] + 0.475, -tile["row"] + 0.55, label, ha="center", va="center", fontsize=7)
+        ax.text(tile["col"] + 0.475, -tile["row"] + 0.2, value, ha="center", va="center", fontsize=8, fontweight="bold")
+    ax.set_xlim(-0.1, 5.1)
+    ax.set_ylim(-4.1, 1.1)
+    ax.set_aspect("equal")
+    ax.axis("off")
+    ax.set_title(title)
+    return ax
+
+
+def regions_table(adverts: pd.DataFrame) -> pd.DataFrame:
+    """All twelve regions side by side: adverts, share, median salary (small counts suppressed)."""
+    placed = adverts.dropna(subset=["region"])
+    summary = (
+        placed.groupby("region")
+        .agg(adverts=("advert_id", "size"), priced=("salary_annual_gbp", "count"), median_salary=("salary_annual_gbp", "median"))
+        .reindex(list(REGIONS))
+        .fillna({"adverts": 0, "priced": 0})
+        .assign(share=lambda d: d["adverts"] / d["adverts"].sum())
+        .reset_index()
+    )
+    small = summary["priced"] < MIN_PUBLISHED_COUNT
+    return summary.assign(median_salary=summary["median_salary"].mask(small), suppressed=small)

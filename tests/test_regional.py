@@ -1,0 +1,79 @@
+"""Regional comparison statistics on hand-written adverts."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from skills_engine import regional
+from skills_engine.config import REGIONS
+
+
+@pytest.fixture
+def adverts() -> pd.DataFrame:
+    # 100 North East adverts paying 30k, 300 London adverts paying 40k, 10 without a region.
+    return pd.DataFrame(
+        {
+            "advert_id": range(410),
+            "region": ["North East"] * 100 + ["London"] * 300 + [None] * 10,
+            "occupation": ["nurse"] * 410,
+            "salary_annual_gbp": [30_000.0] * 100 + [40_000.0] * 300 + [50_000.0] * 10,
+        }
+    )
+
+
+def test_location_quotient_arithmetic_and_interval(adverts):
+    # 'welding' in 50 of 100 North East adverts and 50 of 300 London adverts
+    items = pd.DataFrame({"advert_id": list(range(50)) + list(range(100, 150)), "skill": "welding"})
+    # 'rare' appears in 3 North East adverts only: below the published minimum
+    items = pd.concat([items, pd.DataFrame({"advert_id": [0, 1, 2, 2], "skill": "rare"})])
+    table = regional.share_comparison(items, adverts, "North East", "skill").set_index("skill")
+    welding = table.loc["welding"]
+    assert welding["region_share"] == pytest.approx(0.5)
+    assert welding["rest_share"] == pytest.approx(50 / 300)
+    assert welding["national_share"] == pytest.approx(100 / 400)
+    assert welding["location_quotient"] == pytest.approx(2.0)
+    assert welding["lq_low"] < 2.0 < welding["lq_high"]
+    assert welding["lq_low"] > 1.0  # clearly over-represented
+    assert welding["n_region"] == 100 and welding["n_national"] == 400  # unplaced adverts excluded
+    rare = table.loc["rare"]
+    assert bool(rare["suppressed"]) and np.isnan(rare["location_quotient"]) and rare["national_adverts"] == 3
+    over, under = regional.over_under_represented(table.reset_index())
+    assert over["skill"].tolist() == ["welding"] and under.empty
+
+
+def test_median_salary_comparison(adverts):
+    table = regional.median_salary_comparison(adverts, "North East", "occupation").iloc[0]
+    assert table["region_median"] == 30_000 and table["rest_median"] == 40_000
+    assert table["ratio"] == pytest.approx(0.75)
+    assert table["ratio_low"] <= 0.75 <= table["ratio_high"]
+    few = adverts.iloc[95:].reset_index(drop=True)  # only 5 North East adverts left
+    assert bool(regional.median_salary_comparison(few, "North East", "occupation").iloc[0]["suppressed"])
+
+
+def test_index_growth_uses_smoothed_levels():
+    dates = pd.date_range("2020-02-01", "2022-02-01", freq="D")
+    flat = pd.DataFrame({"date": dates, "geography": "Flat", "index": 100.0})
+    doubling = pd.DataFrame({"date": dates, "geography": "Up", "index": np.where(dates >= "2021-06-01", 200.0, 100.0)})
+    growth = regional.index_growth(pd.concat([flat, doubling])).set_index("geography")
+    assert growth.loc["Flat", "change_12m"] == pytest.approx(0.0)
+    assert growth.loc["Flat", "change_since_feb_2020"] == pytest.approx(0.0)
+    assert growth.loc["Up", "change_12m"] == pytest.approx(1.0)
+    assert growth.loc["Up", "change_since_feb_2020"] == pytest.approx(1.0)
+
+
+def test_tile_grid_places_every_region_once():
+    grid = regional.tile_grid(pd.Series({"North East": 1.2}))
+    assert sorted(grid["region"]) == sorted(REGIONS)
+    assert not grid[["col", "row"]].duplicated().any()
+    assert grid.set_index("region").loc["North East", "value"] == 1.2
+    assert grid["value"].isna().sum() == 11
+
+
+def test_regions_table_suppresses_small_regions(adverts):
+    table = regional.regions_table(adverts).set_index("region")
+    assert list(table.index) == list(REGIONS)
+    assert table.loc["North East", "adverts"] == 100 and table.loc["North East", "median_salary"] == 30_000
+    assert table.loc["Wales", "adverts"] == 0 and bool(table.loc["Wales", "suppressed"])
+    assert table["share"].sum() == pytest.approx(1.0)
