@@ -73,14 +73,19 @@ def run(
 
 @app.command()
 def site(
-    renderer: str = typer.Option("auto", help="auto (quarto if on PATH, else the fallback), quarto or fallback."),
+    renderer: str = typer.Option("auto", help="auto (quarto if on PATH, else smalldocs), quarto or smalldocs."),
+    output_dir: str = typer.Option("_site", help="Folder the site is written to, relative to the project."),
     verbose: bool = typer.Option(False, "--verbose", "-v"),
 ) -> None:
     """Render the website of findings into _site/ (notebooks are not re-executed)."""
+    from . import config
     from . import site as site_builder
 
     _setup_logging(verbose)
-    output = site_builder.build_site(renderer=renderer)
+    try:
+        output = site_builder.build_site(config.PROJECT_ROOT, output_dir, renderer)
+    except (FileNotFoundError, ValueError, RuntimeError) as error:
+        _fail(str(error))
     typer.echo(f"site written to {output}")
 
 

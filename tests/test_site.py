@@ -1,0 +1,307 @@
+"""End-to-end tests of the website build, with the pure-Python fallback renderer.
+
+A tiny project is laid out in a temporary folder: the real ``_quarto.yml`` and ``site/``,
+plus a hand-made executed notebook (``tests/data/site_executed.ipynb``: a parameters cell,
+papermill's injected parameters, a table, a PNG figure) copied in as two runs.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import shutil
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+import pytest
+import yaml
+from selectolax.lexbor import LexborHTMLParser as HTMLParser
+
+from skills_engine import config, site
+from skills_engine.sourcing import data_log
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = Path(__file__).parent / "data"
+NOTEBOOK = DATA / "site_executed.ipynb"
+RUNS = ("north-east", "sample")
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+
+
+def make_project(root: Path, runs=RUNS, findings: Path | None = None) -> Path:
+    """A project layout: ``_quarto.yml``, ``site/`` and ``reports/<run>/01_x.ipynb``."""
+    root.mkdir(parents=True, exist_ok=True)
+    shutil.copy2(ROOT / "_quarto.yml", root / "_quarto.yml")
+    shutil.copytree(ROOT / "site", root / "site", ignore=shutil.ignore_patterns("_generated*"))
+    for run in runs:
+        (root / "reports" / run).mkdir(parents=True)
+        shutil.copy2(NOTEBOOK, root / "reports" / run / "01_x.ipynb")
+    if findings is not None:
+        shutil.copy2(findings, root / "reports" / "findings.json")
+    return root
+
+
+def build(root: Path, **kwargs) -> Path:
+    kwargs.setdefault("sourcing_report", DATA / "site_sourcing_report.json")
+    return site.build_site(root, renderer="smalldocs", **kwargs)
+
+
+def parse(path: Path) -> HTMLParser:
+    return HTMLParser(path.read_text(encoding="utf-8"))
+
+
+def main_text(path: Path) -> str:
+    """The text a reader sees in the page's main part, whitespace collapsed."""
+    return " ".join(parse(path).css_first("main").text(separator=" ").split())
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory) -> Path:
+    root = make_project(tmp_path_factory.mktemp("project"), findings=DATA / "site_findings.json")
+    out = build(root)
+    assert out == root / "_site"
+    return out
+
+
+def local_targets(page: Path):
+    """Every local link and source on a page, as (attribute value, file, fragment)."""
+    tree = parse(page)
+    for node in tree.css("[href], [src]"):
+        for attribute in ("href", "src"):
+            value = node.attributes.get(attribute)
+            if not value or value.startswith(("http://", "https://", "//", "mailto:", "data:", "javascript:")):
+                continue
+            parts = urlsplit(value)
+            if not parts.path:
+                yield value, page, parts.fragment
+                continue
+            target = (page.parent / unquote(parts.path)).resolve()
+            if target.is_dir():
+                target = target / "index.html"
+            yield value, target, parts.fragment
+
+
+def test_site_has_home_reports_data_log_and_caveats(built):
+    for page in ("index.html", "data-log.html", "caveats.html", "reports/index.html"):
+        assert (built / page).is_file(), page
+    for run in RUNS:
+        assert (built / "reports" / run / "01_x.html").is_file()
+        assert (built / "reports" / run / "index.html").is_file()
+    assert not (built / "model-card.html").exists()
+
+
+def test_every_local_link_and_image_resolves(built):
+    pages = sorted(built.rglob("*.html"))
+    assert len(pages) >= 8
+    checked = 0
+    for page in pages:
+        for value, target, fragment in local_targets(page):
+            checked += 1
+            assert target.is_file(), f"{page.relative_to(built)}: {value} does not resolve"
+            assert built in target.parents, f"{page.relative_to(built)}: {value} leaves the site"
+            if fragment and target.suffix == ".html":
+                assert parse(target).css_first(f'[id="{fragment}"]') is not None, f"{page}: no #{fragment} in {target}"
+    assert checked > 50
+
+
+def test_inline_images_are_real_pngs(built):
+    images = parse(built / "reports" / "sample" / "01_x.html").css("main img")
+    assert len(images) == 1
+    src = images[0].attributes["src"]
+    assert src.startswith("data:image/png;base64,")
+    assert base64.b64decode(src.split(",", 1)[1]).startswith(PNG_MAGIC)
+
+
+def test_notebook_page_folds_code_and_keeps_outputs(built):
+    tree = parse(built / "reports" / "sample" / "01_x.html")
+    main = tree.css_first("main")
+    code_blocks = main.css("pre")
+    code = [pre for pre in code_blocks if "cell-code" in (pre.attributes.get("class") or "")]
+    assert len(code) == 3  # injected parameters, the table cell, the figure cell
+    for pre in code:
+        ancestor, folded = pre.parent, False
+        while ancestor is not None:
+            if ancestor.tag == "details" and "code-fold" in (ancestor.attributes.get("class") or ""):
+                folded = True
+                break
+            ancestor = ancestor.parent
+        assert folded, f"code not folded: {pre.text()[:60]}"
+    summaries = [node.text() for node in main.css("details > summary")]
+    assert summaries.count(site.PARAMETERS_SUMMARY) == 1
+    assert summaries.count(site.CODE_SUMMARY) == 2
+    text = main.text()
+    assert "sample_size = 2000" not in text  # the defaults cell is replaced by the injected values
+    assert "sample_size = 50" in text
+    assert "19 adverts in North East" in text  # stream output
+    assert main.css_first("table.dataframe") is not None  # HTML output
+    assert "#|" not in text  # the fold options are read, not shown
+
+
+def test_notebook_title_block_comes_from_its_heading(built):
+    tree = parse(built / "reports" / "north-east" / "01_x.html")
+    headings = [h.text(strip=True) for h in tree.css("main h1")]
+    assert headings == ["Tiny sourcing report"]
+    assert tree.css_first("main .subtitle").text(strip=True) == "North East"
+    assert "counts of adverts by category" in tree.css_first("main").text()
+
+
+def test_data_log_lists_every_file_checksum_licence_and_citation(built):
+    text = main_text(built / "data-log.html")
+    rows = data_log()
+    assert {row["dataset"] for row in rows} >= {"esco", "reed", "adzuna", "nhs_jobs", "indeed"}
+    for row in rows:
+        assert row["sha256"] in text, row["file"]
+        assert row["licence"] in text, row["dataset"]
+        assert row["citation"] in text, row["dataset"]
+        commit = site._commit(row["url"])
+        assert commit and commit[:12] in text, row["url"]
+
+
+def test_data_log_shows_the_sourcing_report(built):
+    text = main_text(built / "data-log.html")
+    assert "2025-11-21T23:00:00+00:00" in text
+    assert "rows read: reed" in text and "29,862" in text and "duplicates removed" in text
+    assert "0000000000000000000000" not in text  # the inputs digest is internal
+
+
+def test_caveats_quote_the_config_and_name_the_pitfalls(built):
+    text = main_text(built / "caveats.html")
+    for phrase in ("healthcare adverts only", "November 2020", "no advert text and no posting date", "2,499",
+                   "US Bureau of Labor Statistics SOC 2010", "1 February 2020", "ASHE", "aggregates"):
+        assert phrase in text, phrase
+    assert f"{config.HOURS_PER_YEAR:,} hours a year" in text
+    assert f"{config.DAYS_PER_YEAR:,} working days" in text
+    assert f"fewer than {config.MIN_PUBLISHED_COUNT} adverts" in text
+
+
+def test_no_unresolved_shortcodes_or_includes(built):
+    for page in built.rglob("*.html"):
+        html = page.read_text(encoding="utf-8")
+        assert "{{<" not in html and "?var:" not in html, page
+
+
+def test_navbar_reaches_every_section_from_every_page(built):
+    wanted = {"index.html", "reports/index.html", "data-log.html", "caveats.html"}
+    for page in built.rglob("*.html"):
+        links = parse(page).css("nav.navbar a.nav-link")
+        reached = {str((page.parent / a.attributes["href"]).resolve().relative_to(built)) for a in links}
+        assert wanted <= reached, page
+
+
+def test_home_page_lists_reports_and_findings_from_the_json(built):
+    tree = parse(built / "index.html")
+    findings = tree.css_first(".findings")
+    assert findings is not None
+    items = [li.text(separator=" ", strip=True) for li in findings.css("li")]
+    assert len(items) == 2
+    assert items[0].startswith("19 adverts in the toy sample")
+    assert "£27,500" in items[1] and "Hand-made test data" in items[1]
+    source = findings.css_first("a").attributes["href"]
+    assert source == "reports/sample/01_x.html"
+    hrefs = {a.attributes.get("href") for a in tree.css("main a")}
+    assert {"reports/sample/01_x.html", "reports/north-east/01_x.html", "data-log.html", "caveats.html"} <= hrefs
+
+
+def test_home_page_without_findings_shows_no_numbers(tmp_path):
+    out = build(make_project(tmp_path / "p", runs=("sample",)))
+    tree = parse(out / "index.html")
+    assert tree.css_first(".findings") is None
+    assert "Headline findings" not in tree.css_first("main").text()
+
+
+def test_site_without_reports_still_builds_and_says_how_to_run(tmp_path):
+    out = build(make_project(tmp_path / "p", runs=()), sourcing_report=tmp_path / "absent.json")
+    assert "make run" in main_text(out / "index.html")
+    assert "make run" in main_text(out / "reports" / "index.html")
+    assert "Last data build" not in main_text(out / "data-log.html")
+    for page in out.rglob("*.html"):
+        for value, target, _ in local_targets(page):
+            assert target.is_file(), f"{page}: {value}"
+
+
+@pytest.mark.parametrize(
+    "payload, message",
+    [("{not json", "not valid JSON"), ('{"findings": 3}', "expected a list"), ('[{"text": "no value"}]', "needs 'text' and 'value'")],
+)
+def test_malformed_findings_are_refused_and_the_old_site_kept(tmp_path, payload, message):
+    root = make_project(tmp_path / "p", runs=("sample",))
+    previous = build(root) / "index.html"
+    stamp = previous.read_text()
+    (root / "reports" / "findings.json").write_text(payload)
+    with pytest.raises(site.SiteBuildError, match=message):
+        build(root)
+    assert previous.read_text() == stamp
+    assert [p.name for p in (root / "site" / "_generated").iterdir()] == ["project"]
+
+
+def test_rebuild_drops_pages_of_removed_runs(tmp_path):
+    root = make_project(tmp_path / "p")
+    out = build(root)
+    assert (out / "reports" / "north-east" / "01_x.html").is_file()
+    shutil.rmtree(root / "reports" / "north-east")
+    out = build(root)
+    assert not (out / "reports" / "north-east").exists()
+    assert (out / "reports" / "sample" / "01_x.html").is_file()
+    assert sorted(p.name for p in root.iterdir()) == ["_quarto.yml", "_site", "reports", "site"]
+    assert [p.name for p in (root / "site" / "_generated").iterdir()] == ["project"]
+
+
+def test_build_does_not_touch_the_executed_notebooks(tmp_path):
+    root = make_project(tmp_path / "p", runs=("sample",))
+    before = (root / "reports" / "sample" / "01_x.ipynb").read_bytes()
+    build(root)
+    assert (root / "reports" / "sample" / "01_x.ipynb").read_bytes() == before
+    staged = json.loads((root / "site" / "_generated" / "project" / "reports" / "sample" / "01_x.ipynb").read_text())
+    original = json.loads(before)
+    outputs = lambda nb: [cell.get("outputs") for cell in nb["cells"] if cell["cell_type"] == "code" and cell.get("outputs")]
+    assert outputs(staged) == outputs(original)
+
+
+def test_quarto_yml_is_a_quarto_website_whose_navbar_pages_exist(built):
+    spec = yaml.safe_load((ROOT / "_quarto.yml").read_text())
+    assert spec["project"]["type"] == "website"
+    assert spec["project"]["output-dir"] == "_site"
+    assert spec["execute"]["enabled"] is False
+    assert spec["format"]["html"]["code-fold"] is True
+    for entry in spec["website"]["navbar"]["left"]:
+        assert (built / Path(entry["href"]).with_suffix(".html")).is_file(), entry
+
+
+def test_renderer_choice(monkeypatch):
+    monkeypatch.setenv("PATH", "")
+    assert site.choose_renderer("auto") == "smalldocs"
+    with pytest.raises(site.SiteBuildError, match="quarto binary is not on PATH"):
+        site.choose_renderer("quarto")
+    with pytest.raises(ValueError, match="renderer must be one of"):
+        site.choose_renderer("pandoc")
+
+
+def test_prepare_notebook_keeps_defaults_when_nothing_was_injected():
+    nb = json.loads(NOTEBOOK.read_text())
+    nb["cells"] = [c for c in nb["cells"] if "injected-parameters" not in c["metadata"].get("tags", [])]
+    staged = site.prepare_notebook(nb, "sample")
+    sources = ["".join(c["source"]) if isinstance(c["source"], list) else c["source"] for c in staged["cells"]]
+    assert any("sample_size = 2000" in s for s in sources)
+    assert yaml.safe_load(sources[0].strip("-\n")) == {"title": "Tiny sourcing report", "subtitle": "Sample"}
+
+
+def test_a_cell_that_sets_its_own_display_is_left_alone():
+    cell = {"cell_type": "code", "metadata": {}, "source": "#| echo: false\nx = 1", "outputs": []}
+    assert site._fold_code(cell, "Show") is cell
+
+
+def test_discover_reports_orders_regions_first_and_reads_parameters(tmp_path):
+    for run in ("sample", "london", "north-east"):
+        (tmp_path / run).mkdir()
+        shutil.copy2(NOTEBOOK, tmp_path / run / "02_b.ipynb")
+        shutil.copy2(NOTEBOOK, tmp_path / run / "01_a.ipynb")
+    (tmp_path / ".ipynb_checkpoints").mkdir()
+    shutil.copy2(NOTEBOOK, tmp_path / ".ipynb_checkpoints" / "01_a.ipynb")
+    found = site.discover_reports(tmp_path)
+    assert [(nb.run, nb.path.name) for nb in found] == [
+        ("north-east", "01_a.ipynb"), ("north-east", "02_b.ipynb"),
+        ("london", "01_a.ipynb"), ("london", "02_b.ipynb"),
+        ("sample", "01_a.ipynb"), ("sample", "02_b.ipynb"),
+    ]  # fmt: skip
+    assert found[0].parameters == {"region": "North East", "sample_size": 50}
+    assert found[0].summary.startswith("A hand-made executed notebook")
+    assert site.discover_reports(tmp_path / "missing") == []
