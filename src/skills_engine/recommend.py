@@ -1,0 +1,330 @@
+"""The Skills Recommendation Engine: from a person's skills to job titles, with pay, demand and growth.
+
+:class:`Recommender` ranks ESCO occupations with :class:`skills_engine.ranking.SkillProfileLM`
+and attaches, for each, the evidence a person needs, every figure with its source and sample
+size: median advertised salary (national and regional; ASHE earnings when adverts are too
+few), demand (adverts in the region and nationally), and growth (Indeed Hiring Lab index for
+the occupation's sector, and for the region).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from .config import MIN_PUBLISHED_COUNT, RANDOM_STATE, REGIONS
+from .ranking import SkillProfileLM
+
+#: Most skills one request may carry: a long CV lists about 50; 200 leaves room while
+#: keeping a request's work bounded (the API applies the same limit).
+MAX_SKILLS = 200
+#: Most recommendations one request may ask for.
+MAX_K = 100
+#: Missing skills listed per recommendation: enough to plan a next step, few enough to read.
+N_MISSING_SKILLS = 5
+#: Fuzzy similarity (rapidfuzz WRatio, 0-100) at which a typed skill is taken as an ESCO label
+#: without asking: 92 accepts plurals and small typos ("phlebotomys") but not different skills.
+ACCEPT_FUZZY_SCORE = 92
+#: Suggestions shown for a skill that could not be matched.
+N_SUGGESTIONS = 3
+
+SALARY_SOURCE = "median advertised salary in this project's adverts (NHS Jobs 2020, Reed, Adzuna 2013)"
+ASHE_SOURCE = "ASHE 2019 national annual earnings for the ESCO occupation, via Nesta Mapping Career Causeways"
+DEMAND_SOURCE = "adverts in this project's corpus (NHS Jobs 2020, Reed, Adzuna 2013)"
+GROWTH_SOURCE = "Indeed Hiring Lab job postings index (CC BY 4.0), 28-day mean, change over 12 months"
+
+
+def normalise_label(text: str) -> str:
+    """Lower case, punctuation folded, for matching typed skills to ESCO labels.
+
+    >>> normalise_label("  Record-Keeping ")
+    'record keeping'
+    """
+    return re.sub(r"[^a-z0-9+#]+", " ", str(text).lower()).strip()
+
+
+@dataclass
+class SkillResolution:
+    resolved: list[dict]
+    unknown: list[dict]
+    duplicates: list[str]
+
+
+class SkillResolver:
+    """Maps what a person types (or an ESCO URI) to ESCO skills, with suggestions for the rest.
+
+    Exact preferred or alternative labels first, then a fuzzy match accepted above
+    :data:`ACCEPT_FUZZY_SCORE`, then (if given) the skill extractor's semantic ranking.
+    """
+
+    def __init__(self, extractor=None, accept_score: float = ACCEPT_FUZZY_SCORE):
+        self.extractor = extractor
+        self.accept_score = accept_score
+
+    def fit(self, skills: pd.DataFrame) -> "SkillResolver":
+        """``skills``: ``skill_uri``, ``preferred_label`` and optionally ``alt_labels`` (lists)."""
+        labels = skills[["skill_uri", "preferred_label"]].rename(columns={"preferred_label": "label"})
+        if "alt_labels" in skills:
+            alternatives = skills[["skill_uri", "alt_labels"]].explode("alt_labels").dropna().rename(columns={"alt_labels": "label"})
+            labels = pd.concat([labels, alternatives])
+        labels = labels.assign(key=lambda d: d["label"].map(normalise_label)).drop_duplicates("key")
+        self.label_to_uri_ = dict(zip(labels["key"], labels["skill_uri"]))
+        self.keys_ = labels["key"].tolist()
+        self.uri_to_label_ = dict(zip(skills["skill_uri"], skills["preferred_label"]))
+        return self
+
+    def suggestions(self, text: str, limit: int = N_SUGGESTIONS) -> list[dict]:
+        from rapidfuzz import fuzz, process
+
+        found, seen = [], set()
+        for key, score, _ in process.extract(normalise_label(text), self.keys_, scorer=fuzz.WRatio, limit=limit * 4):
+            uri = self.label_to_uri_[key]
+            if uri not in seen:
+                seen.add(uri)
+                found.append({"uri": uri, "label": self.uri_to_label_.get(uri, key), "score": round(float(score) / 100, 3)})
+            if len(found) == limit:
+                break
+        return found
+
+    def resolve(self, inputs: Sequence[str]) -> SkillResolution:
+        resolved, unknown, duplicates, seen = [], [], [], set()
+        for raw in inputs:
+            text = str(raw).strip()
+            if not text:
+                continue
+            uri, how = None, None
+            if text in self.uri_to_label_:
+                uri, how = text, "ESCO URI"
+            elif normalise_label(text) in self.label_to_uri_:
+                uri, how = self.label_to_uri_[normalise_label(text)], "ESCO label"
+            else:
+                close = self.suggestions(text)
+                if close and close[0]["score"] * 100 >= self.accept_score:
+                    uri, how = close[0]["uri"], "close ESCO label"
+                elif self.extractor is not None:
+                    ranked = self.extractor.rank(text, k=1)
+                    if ranked and ranked[0][2] >= getattr(self.extractor, "accept_score", 1.1):
+                        uri, how = ranked[0][0], "skill extractor"
+                if uri is None:
+                    unknown.append({"input": text, "suggestions": close})
+                    continue
+            if uri in seen:
+                duplicates.append(text)
+                continue
+            seen.add(uri)
+            resolved.append({"input": text, "uri": uri, "label": self.uri_to_label_.get(uri, text), "matched_by": how})
+        return SkillResolution(resolved, unknown, duplicates)
+
+
+class Recommender:
+    """Rank occupations for a person's skills and attach salary, demand and growth evidence.
+
+    Parameters
+    ----------
+    mu, essential_weight, optional_weight, prior_weight
+        Hyperparameters of :class:`skills_engine.ranking.SkillProfileLM`.
+    min_count : int
+        Smallest number of adverts behind a published median or count.
+    random_state : int
+        Seed (the model is deterministic; kept for a uniform interface).
+    """
+
+    def __init__(self, mu: float = 20.0, essential_weight: float = 2.0, optional_weight: float = 0.5, prior_weight: float = 0.5,
+                 min_count: int = MIN_PUBLISHED_COUNT, random_state: int = RANDOM_STATE):
+        self.mu = mu
+        self.essential_weight = essential_weight
+        self.optional_weight = optional_weight
+        self.prior_weight = prior_weight
+        self.min_count = min_count
+        self.random_state = random_state
+
+    def fit(
+        self,
+        adverts: pd.DataFrame,
+        training: pd.DataFrame,
+        occupations: pd.DataFrame,
+        occupation_skills: pd.DataFrame,
+        skills: pd.DataFrame,
+        earnings: pd.DataFrame | None = None,
+        sector_growth: pd.DataFrame | None = None,
+        region_growth: pd.DataFrame | None = None,
+        extractor=None,
+    ) -> "Recommender":
+        """Learn the ranking model and the evidence tables.
+
+        Parameters
+        ----------
+        adverts
+            ``advert_id, occupation_uri, region, salary_annual_gbp`` for every advert with an
+            occupation (all sources: they are the evidence for salary and demand).
+        training
+            ``advert_id, occupation_uri, skill_uri`` for adverts whose skills were extracted
+            from their own text (the ranking model learns from these only).
+        occupations, occupation_skills, skills
+            ESCO tables (see :mod:`skills_engine.getters`).
+        earnings
+            ``occupation_uri, annual_earnings_gbp`` (ASHE via Career Causeways), the fallback.
+        sector_growth
+            ``occupation_uri, sector, change_12m, latest_date`` (Indeed sector index).
+        region_growth
+            ``geography, change_12m, latest_date`` for the twelve regions and ``United Kingdom``.
+        """
+        self.model_ = SkillProfileLM(self.mu, self.essential_weight, self.optional_weight, self.prior_weight, self.random_state).fit(
+            training, occupation_skills, skills["skill_uri"].tolist(), occupations["occupation_uri"].tolist()
+        )
+        self.resolver_ = SkillResolver(extractor).fit(skills)
+        self.occupations_ = occupations.set_index("occupation_uri")
+        self.skill_labels_ = dict(zip(skills["skill_uri"], skills["preferred_label"]))
+        self.essential_ = occupation_skills.query("relation_type == 'essential'").groupby("occupation_uri")["skill_uri"].agg(set).to_dict()
+        placed = adverts.dropna(subset=["occupation_uri"])
+        self.n_adverts_ = len(placed)
+        self.region_totals_ = placed.dropna(subset=["region"]).groupby("region").size().to_dict()
+        self.demand_ = placed.groupby(["occupation_uri", "region"]).size().to_dict()
+        self.national_demand_ = placed.groupby("occupation_uri").size().to_dict()
+        priced = placed.dropna(subset=["salary_annual_gbp"])
+        self.salary_region_ = priced.groupby(["occupation_uri", "region"])["salary_annual_gbp"].agg(["median", "size"]).to_dict("index")
+        self.salary_national_ = priced.groupby("occupation_uri")["salary_annual_gbp"].agg(["median", "size"]).to_dict("index")
+        self.earnings_ = {} if earnings is None else earnings.set_index("occupation_uri")["annual_earnings_gbp"].dropna().to_dict()
+        self.sector_growth_ = {} if sector_growth is None else sector_growth.set_index("occupation_uri").to_dict("index")
+        self.region_growth_ = {} if region_growth is None else region_growth.set_index("geography").to_dict("index")
+        return self
+
+    # --- evidence ---------------------------------------------------------------------
+
+    def _salary(self, occupation: str, region: str | None) -> dict:
+        national = self.salary_national_.get(occupation, {"median": None, "size": 0})
+        regional = self.salary_region_.get((occupation, region), {"median": None, "size": 0}) if region else None
+        published = national["size"] >= self.min_count
+        result = {
+            "national_median_gbp": round(national["median"]) if published else None,
+            "national_n": int(national["size"]),
+            "source": SALARY_SOURCE if published else None,
+            "note": None,
+        }
+        if region:
+            regional_published = regional["size"] >= self.min_count
+            result |= {"region_median_gbp": round(regional["median"]) if regional_published else None, "region_n": int(regional["size"])}
+            if not regional_published:
+                result["note"] = f"fewer than {self.min_count} priced adverts in {region}: no regional median"
+        if not published:
+            ashe = self.earnings_.get(occupation)
+            result["note"] = f"fewer than {self.min_count} priced adverts nationally" + (
+                "; national ASHE earnings shown instead" if ashe else "; no earnings figure available"
+            )
+            if ashe:
+                result |= {"national_median_gbp": round(ashe), "source": ASHE_SOURCE, "national_n": None}
+        return result
+
+    def _demand(self, occupation: str, region: str | None) -> dict:
+        national = int(self.national_demand_.get(occupation, 0))
+        result = {
+            "national_adverts": national if national >= self.min_count else None,
+            "national_share": round(national / self.n_adverts_, 5) if national >= self.min_count and self.n_adverts_ else None,
+            "source": DEMAND_SOURCE,
+        }
+        if region:
+            count = int(self.demand_.get((occupation, region), 0))
+            total = self.region_totals_.get(region, 0)
+            published = count >= self.min_count
+            result |= {
+                "region_adverts": count if published else None,
+                "region_share": round(count / total, 5) if published and total else None,
+                "note": None if published else f"fewer than {self.min_count} adverts in {region}: count suppressed",
+            }
+        elif national < self.min_count:
+            result["note"] = f"fewer than {self.min_count} adverts nationally: count suppressed"
+        return result
+
+    def _growth(self, occupation: str, region: str | None) -> dict:
+        sector = self.sector_growth_.get(occupation)
+        result = {
+            "sector": sector["sector"] if sector else None,
+            "sector_change_12m": round(float(sector["change_12m"]), 4) if sector and pd.notna(sector["change_12m"]) else None,
+            "sector_as_of": str(pd.Timestamp(sector["latest_date"]).date()) if sector else None,
+            "source": GROWTH_SOURCE,
+        }
+        geography = region or "United Kingdom"
+        area = self.region_growth_.get(geography)
+        result |= {
+            "area": geography,
+            "area_change_12m": round(float(area["change_12m"]), 4) if area and pd.notna(area["change_12m"]) else None,
+            "area_as_of": str(pd.Timestamp(area["latest_date"]).date()) if area else None,
+        }
+        return result
+
+    def _missing(self, occupation_row: int, have: set[int]) -> list[dict]:
+        weights = self.model_.counts_.getrow(occupation_row)
+        order = np.argsort(-weights.data)
+        missing = []
+        for position in order:
+            column = weights.indices[position]
+            if column in have:
+                continue
+            uri = self.model_.skill_uris[column]
+            missing.append({"uri": uri, "label": self.skill_labels_.get(uri, uri), "weight": round(float(weights.data[position]), 2)})
+            if len(missing) == N_MISSING_SKILLS:
+                break
+        return missing
+
+    # --- the engine -----------------------------------------------------------------------
+
+    def recommend(self, skills: Sequence[str] | str, region: str | None = None, k: int = 10) -> dict:
+        """Ranked occupations for ``skills`` (free text or ESCO URIs; a string is split on ``;`` or newlines).
+
+        Raises ``ValueError`` with a readable message for empty input, too many skills, a bad
+        ``k`` or an unknown region. Skills that match nothing are listed with close matches.
+        """
+        if isinstance(skills, str):
+            skills = [part for part in re.split(r"[;\n]", skills)]
+        skills = [s for s in (str(s).strip() for s in skills) if s]
+        if not skills:
+            raise ValueError("no skills given: enter at least one skill, e.g. 'patient care; record keeping'")
+        if len(skills) > MAX_SKILLS:
+            raise ValueError(f"{len(skills):,} skills given; at most {MAX_SKILLS} are accepted in one request")
+        if not 1 <= int(k) <= MAX_K:
+            raise ValueError(f"k must be between 1 and {MAX_K}, got {k}")
+        if region is not None and region not in REGIONS:
+            raise ValueError(f"unknown region {region!r}; choose one of: {', '.join(REGIONS)}")
+        resolution = self.resolver_.resolve(skills)
+        messages = []
+        if resolution.duplicates:
+            messages.append(f"ignored {len(resolution.duplicates)} duplicate skill(s): {', '.join(resolution.duplicates)}")
+        if resolution.unknown:
+            messages.append(f"{len(resolution.unknown)} skill(s) not recognised; see 'unknown' for close ESCO matches")
+        columns = [self.model_.vocabulary_.skill_index[r["uri"]] for r in resolution.resolved if r["uri"] in self.model_.vocabulary_.skill_index]
+        results = []
+        if columns:
+            scores = self.model_.score_one(columns)
+            top = np.argpartition(-scores, min(k, len(scores) - 1))[:k]
+            top = top[np.argsort(-scores[top])]
+            have = set(columns)
+            for rank, row in enumerate(top, start=1):
+                occupation = self.model_.occupation_uris[row]
+                profile = self.model_.counts_.getrow(row)
+                matched = [self.model_.skill_uris[c] for c in columns if c in set(profile.indices)]
+                info = self.occupations_.loc[occupation]
+                results.append(
+                    {
+                        "rank": rank,
+                        "occupation_uri": occupation,
+                        "title": info["preferred_label"],
+                        "isco_code": info.get("isco_code"),
+                        "score": round(float(scores[row]), 4),
+                        "matched_skills": [{"uri": u, "label": self.skill_labels_.get(u, u)} for u in matched],
+                        "missing_skills": self._missing(row, have),
+                        "salary": self._salary(occupation, region),
+                        "demand": self._demand(occupation, region),
+                        "growth": self._growth(occupation, region),
+                    }
+                )
+        else:
+            messages.append("none of the skills matched ESCO, so nothing can be recommended yet")
+        return {
+            "query": {"skills": resolution.resolved, "unknown": resolution.unknown, "region": region, "k": int(k)},
+            "results": results,
+            "messages": messages,
+        }

@@ -1,0 +1,111 @@
+"""The Recommender on a tiny hand-written labour market: results, evidence and bad input."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from skills_engine.recommend import MAX_SKILLS, Recommender, SkillResolver
+
+spec = importlib.util.spec_from_file_location("recommend_world", Path(__file__).parent / "data" / "recommend_world.py")
+world = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(world)
+
+
+@pytest.fixture(scope="module")
+def engine() -> Recommender:
+    earnings = pd.DataFrame({"occupation_uri": ["occ:porter", "occ:welder"], "annual_earnings_gbp": [21_500.0, 29_000.0]})
+    sector_growth = pd.DataFrame(
+        {"occupation_uri": ["occ:nurse"], "sector": ["Nursing"], "change_12m": [0.125], "latest_date": [pd.Timestamp("2024-08-01")]}
+    )
+    region_growth = pd.DataFrame(
+        {"geography": ["North East", "United Kingdom"], "change_12m": [-0.05, -0.02], "latest_date": [pd.Timestamp("2026-08-01")] * 2}
+    )
+    return Recommender(min_count=3).fit(
+        world.adverts(), world.training(), world.OCCUPATIONS, world.OCCUPATION_SKILLS, world.SKILLS,
+        earnings=earnings, sector_growth=sector_growth, region_growth=region_growth,
+    )
+
+
+def test_free_text_skills_give_the_expected_title_with_evidence(engine):
+    answer = engine.recommend("patient care; Phlebotomy; record-keeping", region="North East", k=3)
+    first = answer["results"][0]
+    assert first["occupation_uri"] == "occ:nurse" and first["rank"] == 1
+    assert {s["label"] for s in first["matched_skills"]} == {"patient care", "phlebotomy", "record keeping"}
+    assert [r["rank"] for r in answer["results"]] == [1, 2, 3]
+    # 8 nurse adverts paying 30k + 1k*i, i = 0..7: national median 33,500
+    assert first["salary"]["national_median_gbp"] == 33_500 and first["salary"]["national_n"] == 8
+    # North East holds adverts i = 0, 3, 6
+    assert first["salary"]["region_median_gbp"] == 33_000 and first["salary"]["region_n"] == 3
+    assert first["demand"]["region_adverts"] == 3 and first["demand"]["national_adverts"] == 8
+    assert first["growth"]["sector"] == "Nursing" and first["growth"]["sector_change_12m"] == 0.125
+    assert first["growth"]["area"] == "North East" and first["growth"]["area_change_12m"] == -0.05
+    assert "manual handling" in {s["label"] for s in first["missing_skills"]}
+    assert all(s["label"] not in {"patient care", "phlebotomy"} for s in first["missing_skills"])
+
+
+def test_small_groups_are_suppressed_and_ashe_fills_salary(engine):
+    answer = engine.recommend(["welding", "metal cutting"], region="Wales", k=5)
+    welder = next(r for r in answer["results"] if r["occupation_uri"] == "occ:welder")
+    # two welder adverts: below min_count=3, so ASHE is shown and labelled
+    assert welder["salary"]["national_median_gbp"] == 29_000 and "ASHE" in welder["salary"]["source"]
+    assert welder["salary"]["region_median_gbp"] is None and "fewer than 3" in welder["salary"]["note"]
+    assert welder["demand"]["region_adverts"] is None and welder["demand"]["national_adverts"] is None
+    porter = engine.recommend(["manual handling"], k=5)["results"]
+    assert any(r["occupation_uri"] == "occ:porter" for r in porter)
+
+
+def test_esco_uris_are_accepted(engine):
+    answer = engine.recommend(["skill:cooking", "skill:food hygiene"], k=1)
+    assert answer["results"][0]["occupation_uri"] == "occ:chef"
+    assert answer["query"]["skills"][0]["matched_by"] == "ESCO URI"
+
+
+def test_unknown_skills_are_listed_with_close_matches(engine):
+    answer = engine.recommend(["bookeeping", "quantum basket weaving", "tax law"], k=2)
+    assert answer["results"][0]["occupation_uri"] == "occ:accountant"
+    unknown = {u["input"]: u for u in answer["query"]["unknown"]}
+    assert "quantum basket weaving" in unknown
+    assert len(unknown["quantum basket weaving"]["suggestions"]) == 3
+    resolved = {s["input"]: s for s in answer["query"]["skills"]}
+    # a small typo is accepted as the close ESCO label
+    assert resolved["bookeeping"]["label"] == "bookkeeping" and resolved["bookeeping"]["matched_by"] == "close ESCO label"
+    assert any("not recognised" in m for m in answer["messages"])
+
+
+def test_only_unknown_skills_give_an_empty_result_not_an_error(engine):
+    answer = engine.recommend(["zzzz qqqq"], k=3)
+    assert answer["results"] == [] and any("none of the skills" in m for m in answer["messages"])
+
+
+def test_duplicates_are_reported_once(engine):
+    answer = engine.recommend(["cooking", "Cooking", "skill:cooking"], k=1)
+    assert len(answer["query"]["skills"]) == 1
+    assert any("2 duplicate" in m for m in answer["messages"])
+
+
+@pytest.mark.parametrize(
+    "skills, region, k, message",
+    [
+        ([], None, 5, "no skills given"),
+        ("  ;  ; ", None, 5, "no skills given"),
+        ([f"skill {i}" for i in range(1_000)], None, 5, f"1,000 skills given; at most {MAX_SKILLS}"),
+        (["cooking"], "Atlantis", 5, "unknown region 'Atlantis'"),
+        (["cooking"], None, 0, "k must be between 1 and 100"),
+        (["cooking"], None, 101, "k must be between 1 and 100"),
+    ],
+)
+def test_bad_input_gets_a_clear_message(engine, skills, region, k, message):
+    with pytest.raises(ValueError, match=message):
+        engine.recommend(skills, region=region, k=k)
+
+
+def test_resolver_exact_and_alternative_labels():
+    skills = world.SKILLS.assign(alt_labels=[["care of patients"]] + [[]] * 9)
+    resolver = SkillResolver().fit(skills)
+    resolution = resolver.resolve(["Care of patients", "WELDING"])
+    assert [r["uri"] for r in resolution.resolved] == ["skill:patient care", "skill:welding"]
+    assert [r["matched_by"] for r in resolution.resolved] == ["ESCO label", "ESCO label"]
