@@ -52,3 +52,22 @@ def test_execute_injects_parameters_and_stops_at_the_first_failing_cell(tmp_path
     assert not (tmp_path / "reports/wales/03_never.ipynb").exists()
     executed = nbformat.read(tmp_path / "reports/wales/01_good.ipynb", 4)
     assert any("ok 10" in o.get("text", "") for c in executed.cells if c.cell_type == "code" for o in c.get("outputs", []))
+
+
+def test_all_regions_plans_every_notebook_once_then_the_regional_one_per_region(tmp_path, monkeypatch):
+    from skills_engine import config
+
+    folder = tmp_path / "notebooks"
+    folder.mkdir()
+    for name in ("01_data_sourcing.ipynb", "04_regional_comparison.ipynb", "05_all_regions.ipynb"):
+        make_notebook(folder / name, ["pass"])
+    monkeypatch.setattr(runner, "notebooks_dir", lambda: folder)
+    plans = runner.plan_all_regions(overrides={"region": "Wales"}, output_root=tmp_path / "reports")
+    assert [p.run_name for p in plans][0] == "wales"
+    assert len(plans) == 12 and {p.run_name for p in plans} == {config.slugify(r) for r in config.REGIONS}
+    assert [n.name for n in plans[0].notebooks] == ["01_data_sourcing.ipynb", "04_regional_comparison.ipynb", "05_all_regions.ipynb"]
+    assert all([n.name for n in p.notebooks] == ["04_regional_comparison.ipynb"] for p in plans[1:])
+    assert all(p.parameters["region"] == r for p, r in zip(plans[1:], [r for r in config.REGIONS if r != "Wales"]))
+    # the national notebook's copy never lands in a region's folder
+    assert runner.output_path(plans[0], folder / "05_all_regions.ipynb") == tmp_path / "reports/national/05_all_regions.ipynb"
+    assert runner.output_path(plans[3], folder / "04_regional_comparison.ipynb").parent.name == plans[3].run_name

@@ -51,3 +51,29 @@ def bench_sourcing() -> dict:
         "peak_memory_mb": peak_memory_mb(),
         "origin": report["origin"],
     }
+
+
+def bench_recommend(n_queries: int = 500, random_state: int = 42) -> dict:
+    """Fit seconds of the engine, and latency of ``recommend`` (k=10, over all occupations) for
+    skill sets drawn from real held-out adverts."""
+    import numpy as np
+
+    from . import getters, modelling
+
+    started = time.perf_counter()
+    engine = modelling.build_engine()
+    fit_seconds = time.perf_counter() - started
+    advert_skills = getters.read_processed("advert_skills", columns=["advert_id", "skill_uri"])
+    sets = advert_skills.groupby("advert_id")["skill_uri"].agg(list)
+    rng = np.random.default_rng(random_state)
+    chosen = [sets.iloc[i][:30] for i in rng.choice(len(sets), size=min(n_queries, len(sets)), replace=False)]
+    modelling.recommendation_latency(engine, chosen[:20])  # warm caches before timing
+    latency = modelling.recommendation_latency(engine, chosen)
+    return {
+        "fit_seconds": round(fit_seconds, 2),
+        "queries": len(chosen),
+        "occupations": len(engine.model_.occupation_uris),
+        "p50_ms": round(float(np.percentile(latency, 50)), 3),
+        "p99_ms": round(float(np.percentile(latency, 99)), 3),
+        "peak_memory_mb": peak_memory_mb(),
+    }

@@ -50,6 +50,7 @@ def run(
     params: Optional[Path] = typer.Option(None, "--params", help="YAML file of notebook parameters (see params/)."),
     region: Optional[str] = typer.Option(None, help="Override the region parameter."),
     notebook: Optional[list[str]] = typer.Option(None, "--notebook", help="Run only notebooks whose name contains this."),
+    all_regions: bool = typer.Option(False, "--all-regions", help="Also run the regional notebooks for every other region."),
     verbose: bool = typer.Option(False, "--verbose", "-v"),
 ) -> None:
     """Execute the notebooks in order with papermill into reports/<run-name>/."""
@@ -58,17 +59,18 @@ def run(
     _setup_logging(verbose)
     overrides = {"region": region} if region else {}
     try:
-        plan = runner.plan_run(params, overrides)
+        plans = runner.plan_all_regions(params, overrides) if all_regions else [runner.plan_run(params, overrides)]
     except (FileNotFoundError, ValueError) as error:
         _fail(str(error))
-    if notebook:
-        plan = runner.RunPlan(plan.run_name, plan.parameters, tuple(n for n in plan.notebooks if any(s in n.name for s in notebook)), plan.output_dir)
-    typer.echo(f"run {plan.run_name!r}: {len(plan.notebooks)} notebooks, parameters {plan.parameters or '(notebook defaults)'}")
-    try:
-        for path in runner.execute(plan):
-            typer.echo(f"  wrote {path}")
-    except runner.NotebookRunError as error:
-        _fail(str(error))
+    for plan in plans:
+        if notebook:
+            plan = runner.RunPlan(plan.run_name, plan.parameters, tuple(n for n in plan.notebooks if any(s in n.name for s in notebook)), plan.output_dir)
+        typer.echo(f"run {plan.run_name!r}: {len(plan.notebooks)} notebooks, parameters {plan.parameters or '(notebook defaults)'}")
+        try:
+            for path in runner.execute(plan):
+                typer.echo(f"  wrote {path}")
+        except runner.NotebookRunError as error:
+            _fail(str(error))
 
 
 @app.command()
@@ -89,12 +91,101 @@ def site(
     typer.echo(f"site written to {output}")
 
 
+@app.command()
+def extract(verbose: bool = typer.Option(False, "--verbose", "-v")) -> None:
+    """Extract ESCO skills from every advert (cached by text hash) into data/processed/advert_skills.parquet."""
+    from . import getters, modelling
+
+    _setup_logging(verbose)
+    adverts = getters.read_adverts(columns=["advert_id", "title", "description"])
+    table = modelling.build_advert_skills(adverts, modelling.ensure_advert_occupations(adverts))
+    getters.write_processed(table, "advert_skills")
+    typer.echo(f"{len(table):,} advert skills for {table['advert_id'].nunique():,} adverts written")
+
+
+@app.command("build-model")
+def build_model(verbose: bool = typer.Option(False, "--verbose", "-v")) -> None:
+    """Fit the recommender on the processed tables and save data/processed/engine.joblib."""
+    from . import artifacts, modelling
+
+    _setup_logging(verbose)
+    try:
+        engine = modelling.build_engine()
+    except FileNotFoundError as error:
+        _fail(str(error))
+    typer.echo(f"engine written to {artifacts.save_engine(engine)}")
+
+
+def _load_engine():
+    from . import artifacts
+
+    try:
+        return artifacts.load_engine()
+    except artifacts.EngineArtifactError as error:
+        _fail(str(error))
+
+
+@app.command()
+def recommend(
+    skills: str = typer.Option(..., "--skills", help='Skills separated by ";", e.g. "patient care; phlebotomy; record keeping".'),
+    region: Optional[str] = typer.Option(None, help="One of the twelve UK regions, e.g. \"North East\"."),
+    k: int = typer.Option(10, "--k", help="How many job titles to return (1-100)."),
+    as_json: bool = typer.Option(False, "--json", help="Print the full answer as JSON."),
+) -> None:
+    """Recommend job titles for a person's skills, with salary, demand and growth."""
+    engine, meta = _load_engine()
+    try:
+        answer = engine.recommend(skills, region=region, k=k)
+    except ValueError as error:
+        _fail(str(error))
+    if as_json:
+        typer.echo(json.dumps(answer | {"engine": meta}, default=str))
+        return
+    from .recommend import format_answer
+
+    typer.echo(format_answer(answer))
+
+
+@app.command("eval-recommend")
+def eval_recommend(
+    as_json: bool = typer.Option(False, "--json", help="Last line: one JSON object with every method's metrics."),
+    n_bootstrap: int = typer.Option(1000, help="Bootstrap resamples for the 95% intervals."),
+) -> None:
+    """Rank occupations for held-out adverts (split by employer) with every method and compare."""
+    from . import modelling
+
+    try:
+        result = modelling.evaluate_from_tables(n_bootstrap=n_bootstrap)
+    except FileNotFoundError as error:
+        _fail(str(error))
+    table = result["summary"].pivot_table(index="method", columns="metric", values="value").round(4)
+    typer.echo(f"held-out adverts: {result['n_test']:,} (trained on {result['n_train']:,}, split by employer)")
+    typer.echo(table.to_string())
+    if as_json:
+        typer.echo(json.dumps(modelling.evaluation_json(result)))
+
+
 @bench_app.command("sourcing")
 def bench_sourcing(as_json: bool = typer.Option(False, "--json", help="Print one JSON object as the last line.")) -> None:
     """Cold and warm seconds for sourcing plus normalisation of the full corpus, and peak memory."""
     from . import bench
 
     figures = bench.bench_sourcing()
+    for key, value in figures.items():
+        typer.echo(f"{key:<28} {value}")
+    if as_json:
+        typer.echo(json.dumps(figures))
+
+
+@bench_app.command("recommend")
+def bench_recommend(as_json: bool = typer.Option(False, "--json", help="Print one JSON object as the last line.")) -> None:
+    """Fit seconds and the latency of one recommendation over all occupations (p50, p99)."""
+    from . import bench
+
+    try:
+        figures = bench.bench_recommend()
+    except FileNotFoundError as error:
+        _fail(str(error))
     for key, value in figures.items():
         typer.echo(f"{key:<28} {value}")
     if as_json:

@@ -201,3 +201,8 @@ def read_esco_occupations() -> pd.DataFrame:
 def read_occupation_skills() -> pd.DataFrame:
     """ESCO occupation-skill relations: ``occupation_uri, skill_uri, relation_type, skill_type``."""
     return read_processed("esco_occupation_skills")
+
+
+def read_title_labels() -> pd.DataFrame:
+    """The 200 hand-labelled advert titles (``tests/data/title_labels.csv``; see its .md for how)."""
+    return pd.read_csv(config.PROJECT_ROOT / "tests" / "data" / "title_labels.csv", dtype=str, keep_default_na=False)

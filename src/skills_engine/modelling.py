@@ -142,3 +142,82 @@ def recommendation_latency(engine: Recommender, skill_sets: list[list[str]], rep
             engine.recommend(skills, k=10)
             timings.append((time.perf_counter() - started) * 1000)
     return np.array(timings)
+
+
+def title_derived_skills(adverts_without_text: pd.DataFrame, occupations_of_adverts: pd.DataFrame,
+                         occupation_skills: pd.DataFrame, skills: pd.DataFrame) -> pd.DataFrame:
+    """Skills for adverts with no text: the ESCO essential skills of their title's occupation,
+    flagged ``method = "title occupation"`` (never used to train or test the ranking model)."""
+    labels = skills.set_index("skill_uri")["preferred_label"]
+    return (
+        adverts_without_text[["advert_id"]]
+        .merge(occupations_of_adverts.query("confidence >= @MIN_TITLE_CONFIDENCE")[["advert_id", "occupation_uri", "confidence"]], on="advert_id")
+        .merge(occupation_skills.query("relation_type == 'essential'")[["occupation_uri", "skill_uri"]], on="occupation_uri")
+        .assign(skill_label=lambda d: d["skill_uri"].map(labels), score=lambda d: d["confidence"], span_start=np.nan, span_end=np.nan,
+                method=TITLE_DERIVED)
+        [["advert_id", "skill_uri", "skill_label", "score", "span_start", "span_end", "method"]]
+    )
+
+
+def build_advert_skills(adverts: pd.DataFrame, occupations_of_adverts: pd.DataFrame, extractor=None) -> pd.DataFrame:
+    """Skills for every advert: extracted from the text where there is one (cached by text
+    hash, so a re-run only processes new adverts), else derived from the title's occupation."""
+    from .extraction import SkillExtractor
+
+    extractor = extractor or SkillExtractor().fit()
+    has_text = adverts["description"].notna()
+    extracted = extractor.transform_frame(adverts.loc[has_text, ["advert_id", "description"]])
+    derived = title_derived_skills(adverts.loc[~has_text], occupations_of_adverts, getters.read_occupation_skills(), getters.read_esco_skills())
+    return pd.concat([extracted, derived], ignore_index=True)
+
+
+def ensure_advert_occupations(adverts: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The processed advert occupations table, built (and written) if missing or stale."""
+    adverts = adverts if adverts is not None else getters.read_adverts(columns=["advert_id", "title"])
+    path = getters.processed_path("advert_occupations")
+    if path.is_file():
+        table = getters.read_processed("advert_occupations")
+        if set(table["advert_id"]) >= set(adverts["advert_id"]):
+            return table
+    table = advert_occupations(adverts)
+    getters.write_processed(table, "advert_occupations")
+    return table
+
+
+def build_engine(**params) -> Recommender:
+    """Fit the engine from the processed tables (advert skills must exist: notebook 02 or ``skills-engine extract``)."""
+    adverts = getters.read_adverts()
+    try:
+        advert_skills = getters.read_processed("advert_skills")
+    except FileNotFoundError:
+        raise FileNotFoundError(
+            "data/processed/advert_skills.parquet is missing: run `skills-engine extract` (or notebook 02) first"
+        ) from None
+    return fit_engine(adverts, ensure_advert_occupations(adverts), advert_skills, **params)
+
+
+def evaluate_from_tables(n_bootstrap: int = evaluation.N_BOOTSTRAP, random_state: int = RANDOM_STATE) -> dict:
+    """Run :func:`evaluate_methods` on the processed tables (the CLI's ``eval-recommend``)."""
+    adverts = getters.read_adverts()
+    advert_skills = getters.read_processed("advert_skills")
+    training_pairs = build_training(advert_skills, ensure_advert_occupations(adverts))
+    return evaluate_methods(
+        adverts, training_pairs, getters.read_esco_occupations(), getters.read_occupation_skills(), getters.read_esco_skills(),
+        random_state=random_state, n_bootstrap=n_bootstrap,
+    )
+
+
+#: The method the project ships, as the evaluation JSON names it.
+MODEL_NAME = "skill_profile_lm"
+
+
+def evaluation_json(result: dict) -> dict:
+    """``{"model", "n_test", "methods": {name: {top1, top5, top10, mrr, ...}}}`` with fractions 0-1."""
+    methods = {}
+    for name, frame in result["summary"].groupby("method", sort=False):
+        indexed = frame.set_index("metric")
+        methods[name] = {metric: round(float(indexed.loc[metric, "value"]), 4) for metric in indexed.index} | {
+            f"{metric}_interval": [round(float(indexed.loc[metric, "low"]), 4), round(float(indexed.loc[metric, "high"]), 4)]
+            for metric in ("top1", "top5", "top10", "mrr")
+        }
+    return {"model": MODEL_NAME, "n_test": int(result["n_test"]), "methods": methods}

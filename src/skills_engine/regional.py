@@ -44,6 +44,25 @@ def _alpha() -> tuple[float, float]:
     return tail, 100 - tail
 
 
+def item_region_counts(items: pd.DataFrame, adverts: pd.DataFrame, item_col: str, label_col: str | None = None) -> tuple[pd.DataFrame, pd.Series]:
+    """Adverts asking for each item in each region, and the number of adverts per region.
+
+    Computed once for the whole country, then reused for every region's comparison.
+    Adverts without a region are left out of both.
+    """
+    placed = adverts.dropna(subset=["region"])
+    keys = [item_col] + ([label_col] if label_col else [])
+    counts = (
+        items.drop_duplicates(["advert_id", item_col])
+        .merge(placed[["advert_id", "region"]], on="advert_id")
+        .groupby(keys + ["region"])
+        .size()
+        .rename("adverts")
+        .reset_index()
+    )
+    return counts, placed.groupby("region").size()
+
+
 def share_comparison(
     items: pd.DataFrame,
     adverts: pd.DataFrame,
@@ -66,12 +85,6 @@ def share_comparison(
     region
         The region compared with the rest of the UK.
 
-    Notes
-    -----
-    Resampling adverts with replacement makes an item's count binomial in the number of
-    adverts, so the bootstrap draws counts directly (exact for each item's marginal and
-    far cheaper than resampling rows).
-
     Examples
     --------
     >>> adverts = pd.DataFrame({"advert_id": range(40), "region": ["North East"] * 20 + ["London"] * 20})
@@ -80,47 +93,59 @@ def share_comparison(
     >>> float(round(row["region_share"], 2)), float(round(row["national_share"], 3)), float(round(row["location_quotient"], 2))
     (0.6, 0.35, 1.71)
     """
-    placed = adverts.dropna(subset=["region"])
-    in_region = placed["region"] == region
-    n_region, n_national = int(in_region.sum()), len(placed)
+    counts, totals = item_region_counts(items, adverts, item_col, label_col)
+    return compare_from_counts(counts, totals, region, item_col, label_col, min_count, n_bootstrap, random_state)
+
+
+def compare_from_counts(
+    counts: pd.DataFrame,
+    region_totals: pd.Series,
+    region: str,
+    item_col: str,
+    label_col: str | None = None,
+    min_count: int = MIN_PUBLISHED_COUNT,
+    n_bootstrap: int = N_BOOTSTRAP,
+    random_state: int = RANDOM_STATE,
+) -> pd.DataFrame:
+    """:func:`share_comparison` from precomputed :func:`item_region_counts` (cheap per region).
+
+    Notes
+    -----
+    Resampling adverts with replacement makes an item's count binomial in the number of
+    adverts, so the bootstrap draws counts directly (exact for each item's marginal and
+    far cheaper than resampling rows).
+    """
+    n_region = int(region_totals.get(region, 0))
+    n_national = int(region_totals.sum())
     n_rest = n_national - n_region
-    counts = (
-        items.drop_duplicates(["advert_id", item_col])
-        .merge(placed[["advert_id", "region"]], on="advert_id")
-        .assign(in_region=lambda d: d["region"] == region)
-        .groupby(item_col)
-        .agg(region_adverts=("in_region", "sum"), national_adverts=("in_region", "size"))
+    keys = [item_col] + ([label_col] if label_col else [])
+    table = (
+        counts.assign(in_region=lambda d: np.where(d["region"] == region, d["adverts"], 0))
+        .groupby(keys)
+        .agg(region_adverts=("in_region", "sum"), national_adverts=("adverts", "sum"))
         .reset_index()
-    )
-    if label_col is not None:
-        labels = items.drop_duplicates(item_col).set_index(item_col)[label_col]
-        counts = counts.assign(**{label_col: counts[item_col].map(labels)})
-    counts = counts.assign(
-        rest_adverts=lambda d: d["national_adverts"] - d["region_adverts"],
-        region_share=lambda d: d["region_adverts"] / max(n_region, 1),
-        rest_share=lambda d: d["rest_adverts"] / max(n_rest, 1),
-        national_share=lambda d: d["national_adverts"] / max(n_national, 1),
-        location_quotient=lambda d: d["region_share"] / d["national_share"],
+        .assign(
+            rest_adverts=lambda d: d["national_adverts"] - d["region_adverts"],
+            region_share=lambda d: d["region_adverts"] / max(n_region, 1),
+            rest_share=lambda d: d["rest_adverts"] / max(n_rest, 1),
+            national_share=lambda d: d["national_adverts"] / max(n_national, 1),
+            location_quotient=lambda d: d["region_share"] / d["national_share"],
+        )
     )
     rng = np.random.default_rng(random_state)
-    p_region = counts["region_share"].to_numpy()
-    p_rest = counts["rest_share"].to_numpy()
-    region_draws = rng.binomial(n_region, np.clip(p_region, 0, 1), size=(n_bootstrap, len(counts))) / max(n_region, 1)
-    rest_draws = rng.binomial(n_rest, np.clip(p_rest, 0, 1), size=(n_bootstrap, len(counts)))
+    region_draws = rng.binomial(n_region, np.clip(table["region_share"].to_numpy(), 0, 1), size=(n_bootstrap, len(table))) / max(n_region, 1)
+    rest_draws = rng.binomial(n_rest, np.clip(table["rest_share"].to_numpy(), 0, 1), size=(n_bootstrap, len(table)))
     national_draws = (region_draws * n_region + rest_draws) / max(n_national, 1)
     with np.errstate(divide="ignore", invalid="ignore"):
         lq_draws = region_draws / national_draws
-    low, high = np.nanpercentile(lq_draws, _alpha(), axis=0) if len(counts) else (np.array([]), np.array([]))
-    small = counts["region_adverts"] < min_count
+    if len(table) and n_region:
+        low, high = np.nanpercentile(lq_draws, _alpha(), axis=0)
+    else:
+        low = high = np.full(len(table), np.nan)
+    suppressed_columns = ("region_adverts", "region_share", "location_quotient", "lq_low", "lq_high")
     return (
-        counts.assign(
-            lq_low=low,
-            lq_high=high,
-            n_region=n_region,
-            n_national=n_national,
-            suppressed=small,
-        )
-        .assign(**{c: lambda d, c=c: d[c].mask(d["suppressed"]) for c in ("region_adverts", "region_share", "location_quotient", "lq_low", "lq_high")})
+        table.assign(lq_low=low, lq_high=high, n_region=n_region, n_national=n_national, suppressed=table["region_adverts"] < min_count)
+        .assign(**{c: lambda d, c=c: d[c].mask(d["suppressed"]) for c in suppressed_columns})
         .sort_values("national_adverts", ascending=False, ignore_index=True)
     )
 

@@ -12,6 +12,13 @@ from . import config
 
 log = logging.getLogger(__name__)
 
+#: Notebooks about the whole country: their executed copy goes to ``reports/national/``
+#: whatever the run's region, so the national page is never duplicated per region.
+NATIONAL_NOTEBOOKS = frozenset({"05_all_regions.ipynb"})
+NATIONAL_RUN = "national"
+#: Notebooks run once per region by ``run --all-regions`` (the others run once).
+REGIONAL_NOTEBOOKS = frozenset({"04_regional_comparison.ipynb"})
+
 #: Seconds one notebook cell may run before the run is stopped: the full-corpus extraction
 #: cell is the slowest and takes a few minutes on two cores; an hour means something hangs.
 CELL_TIMEOUT_SECONDS = 3_600
@@ -78,15 +85,35 @@ def plan_run(params_file: Path | None = None, overrides: dict | None = None, not
     )
 
 
+def output_path(plan: RunPlan, notebook: Path) -> Path:
+    """Where a notebook's executed copy goes: the run's folder, or ``national/`` for national notebooks."""
+    if notebook.name in NATIONAL_NOTEBOOKS:
+        return plan.output_dir.parent / NATIONAL_RUN / notebook.name
+    return plan.output_dir / notebook.name
+
+
+def plan_all_regions(params_file: Path | None = None, overrides: dict | None = None, output_root: Path | None = None) -> list[RunPlan]:
+    """Every notebook for the run's region, then the regional notebooks for each other region."""
+    first = plan_run(params_file, overrides, output_root=output_root)
+    region = first.parameters.get("region", config.DEFAULT_REGION)
+    regional = tuple(n for n in discover_notebooks() if n.name in REGIONAL_NOTEBOOKS)
+    others = [
+        plan_run(params_file, (overrides or {}) | {"region": other, "run_name": config.slugify(other)}, notebooks=regional, output_root=output_root)
+        for other in config.REGIONS
+        if other != region
+    ]
+    return [first, *others]
+
+
 def execute(plan: RunPlan, kernel_name: str = "python3") -> list[Path]:
     """Run each notebook of ``plan`` in order; stop at the first failing cell."""
     import papermill as pm
     from papermill.exceptions import PapermillExecutionError
 
-    plan.output_dir.mkdir(parents=True, exist_ok=True)
     written = []
     for notebook in plan.notebooks:
-        output = plan.output_dir / notebook.name
+        output = output_path(plan, notebook)
+        output.parent.mkdir(parents=True, exist_ok=True)
         log.info("running %s -> %s", notebook.name, output)
         try:
             pm.execute_notebook(
