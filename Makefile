@@ -5,8 +5,9 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 PARAMS ?=
-# Extras installed into the venv: tests, the fallback site renderer and the semantic extractor.
-EXTRAS ?= test,site
+# Extras installed into the venv: tests, the fallback site renderer and the semantic extractor
+# (about 1.1 GB, mostly the CPU build of torch).
+EXTRAS ?= test,site,semantic
 
 .PHONY: help setup data notebooks site run test test-fast bench clean clean-data
 

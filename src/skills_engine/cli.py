@@ -103,6 +103,26 @@ def extract(verbose: bool = typer.Option(False, "--verbose", "-v")) -> None:
     typer.echo(f"{len(table):,} advert skills for {table['advert_id'].nunique():,} adverts written")
 
 
+@app.command("eval-extraction")
+def eval_extraction(
+    file: Path = typer.Argument(..., help="A CSV in the benchmark's format: sentence, span, sub_span, label."),
+    as_json: bool = typer.Option(False, "--json", help="Last line: one JSON object with the metrics."),
+) -> None:
+    """Score the skill extractor on a benchmark file: RP@1/5/10 (percent), MRR and speed."""
+    from .extraction import evaluate
+
+    if not file.is_file():
+        _fail(f"benchmark file not found: {file}")
+    try:
+        result = evaluate.evaluate_file(file)
+    except ValueError as error:
+        _fail(str(error))
+    for key, value in result.items():
+        typer.echo(f"{key:<22} {value}")
+    if as_json:
+        typer.echo(json.dumps(result))
+
+
 @app.command("build-model")
 def build_model(verbose: bool = typer.Option(False, "--verbose", "-v")) -> None:
     """Fit the recommender on the processed tables and save data/processed/engine.joblib."""
@@ -171,6 +191,21 @@ def bench_sourcing(as_json: bool = typer.Option(False, "--json", help="Print one
     from . import bench
 
     figures = bench.bench_sourcing()
+    for key, value in figures.items():
+        typer.echo(f"{key:<28} {value}")
+    if as_json:
+        typer.echo(json.dumps(figures))
+
+
+@bench_app.command("extraction")
+def bench_extraction(
+    n_adverts: int = typer.Option(2000, help="Real adverts from the corpus to run."),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object as the last line."),
+) -> None:
+    """Adverts per second for the lexical stage and the full extractor, and peak memory."""
+    from .extraction import bench
+
+    figures = bench.bench_extraction(n_adverts)
     for key, value in figures.items():
         typer.echo(f"{key:<28} {value}")
     if as_json:

