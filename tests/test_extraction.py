@@ -281,7 +281,8 @@ def test_semantic_rank_finds_paraphrases(semantic_extractor, sentence, expected)
 
 
 def test_static_transform_adds_paraphrased_skills(semantic_extractor, taxonomy):
-    extractor = SkillExtractor(transform_encoder="static", cache_dir=semantic_extractor.cache_dir).fit(taxonomy)
+    # a lower threshold than the default, to test the mechanism on a clear paraphrase
+    extractor = SkillExtractor(transform_encoder="static", static_min_score=0.45, cache_dir=semantic_extractor.cache_dir).fit(taxonomy)
     rows = extractor.transform(["Cooking breakfast and lunch for the residents. SQL."],
                                         return_method=True)[0]
     methods = {(r["uri"], r["method"]) for r in rows}

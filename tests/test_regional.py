@@ -77,3 +77,10 @@ def test_regions_table_suppresses_small_regions(adverts):
     assert table.loc["North East", "adverts"] == 100 and table.loc["North East", "median_salary"] == 30_000
     assert table.loc["Wales", "adverts"] == 0 and bool(table.loc["Wales", "suppressed"])
     assert table["share"].sum() == pytest.approx(1.0)
+
+
+def test_items_that_carry_their_own_region_column_are_counted_once(adverts):
+    items = adverts.assign(occupation="nurse")[["advert_id", "occupation", "region"]]
+    counts, totals = regional.item_region_counts(items.dropna(subset=["region"]), adverts, "occupation")
+    assert counts.set_index("region")["adverts"].to_dict() == {"London": 300, "North East": 100}
+    assert totals.to_dict() == {"London": 300, "North East": 100}

@@ -53,7 +53,8 @@ def item_region_counts(items: pd.DataFrame, adverts: pd.DataFrame, item_col: str
     placed = adverts.dropna(subset=["region"])
     keys = [item_col] + ([label_col] if label_col else [])
     counts = (
-        items.drop_duplicates(["advert_id", item_col])
+        items[["advert_id", *keys]]
+        .drop_duplicates(["advert_id", item_col])
         .merge(placed[["advert_id", "region"]], on="advert_id")
         .groupby(keys + ["region"])
         .size()
@@ -267,8 +268,10 @@ def plot_tile_map(values: pd.Series, ax=None, title: str = "", fmt: str = "{:.0%
         ax.add_patch(plt.Rectangle((tile["col"], -tile["row"]), 0.95, 0.95, facecolor=colour, edgecolor=edge, linewidth=3 if edge == "black" else 1))
         label = tile["region"].replace(" and The ", "\n& the ").replace(" of ", "\nof ").replace("Northern ", "Northern\n")
         value = "suppressed" if pd.isna(tile["value"]) else fmt.format(tile["value"])
-        ax.text(tile["col"] + 0.475, -tile["row"] + 0.55, label, ha="center", va="center", fontsize=7)
-        ax.text(tile["col"] + 0.475, -tile["row"] + 0.2, value, ha="center", va="center", fontsize=8, fontweight="bold")
+        red, green, blue = (0.87, 0.87, 0.87) if isinstance(colour, str) else colour[:3]
+        ink = "white" if 0.299 * red + 0.587 * green + 0.114 * blue < 0.5 else "black"
+        ax.text(tile["col"] + 0.475, -tile["row"] + 0.55, label, ha="center", va="center", fontsize=7, color=ink)
+        ax.text(tile["col"] + 0.475, -tile["row"] + 0.2, value, ha="center", va="center", fontsize=8, fontweight="bold", color=ink)
     ax.set_xlim(-0.1, 5.1)
     ax.set_ylim(-4.1, 1.1)
     ax.set_aspect("equal")

@@ -46,7 +46,7 @@ MAX_PHRASES = 96
 FRAME_COLUMNS = ["advert_id", "skill_uri", "skill_label", "score", "span_start", "span_end", "method"]
 #: Fewest word tokens in a sentence for the semantic stage: headings and fragments such as
 #: "Interview date" or "TBC" carry no skill but sit near some label by chance.
-MIN_SEMANTIC_TOKENS = 3
+MIN_SEMANTIC_TOKENS = 5  # headings such as "About the Role" are not sentences to paraphrase
 #: Largest share of a sentence's tokens that may contain a digit for the semantic stage to
 #: read it. Pay, hours, dates and benefit lines ("£12.50 per hour, 37.5 hours, 27 days leave")
 #: drew skills such as "calculate rates per hours" and "set up dates" from the static encoder;
@@ -63,7 +63,7 @@ def _semantic_eligible(text: str, start: int, end: int) -> bool:
 #: Sentences scored per matrix product in ``transform`` (256 x 100k labels of float32 ~ 100 MB).
 SEMANTIC_CHUNK = 256
 #: Version of the extraction logic, part of the cache key: bump it when results change.
-CACHE_VERSION = "3"  # bump whenever matching rules change: cached results are then recomputed
+CACHE_VERSION = "4"  # bump whenever matching rules change: cached results are then recomputed
 
 
 def text_hash(text: str) -> str:
@@ -118,10 +118,10 @@ class SkillExtractor:
         neighbours (mostly 0.3-0.5). Lexical matches are always reported.
     static_min_score : float
         The same threshold for the static encoder, whose cosines spread differently (unrelated
-        sentences and labels sit near 0, close paraphrases at 0.5-0.8). Read on real advert
-        sentences: the junk that scored above 0.5 was one-word tool names, now excluded (see
-        ``multiword_``); 0.6 would also drop true paraphrases such as "cooking breakfast and
-        lunch" -> "prepare meals" (0.5).
+        sentences and labels sit near 0, close paraphrases at 0.5-0.8). Read on five real NHS
+        and Adzuna adverts, finds between 0.5 and 0.6 were mostly wrong ("About the Role" ->
+        "rehearse role", hours lines -> "calculate rates per hours"), so 0.6 trades some true
+        paraphrases ("cooking breakfast and lunch" -> "prepare meals", 0.5) for precision.
     max_semantic_per_sentence : int
         Most semantic (non-lexical) skills ``transform`` reports per sentence.
     cache_dir : str or Path, optional
@@ -153,7 +153,7 @@ class SkillExtractor:
         w_prior: float = 0.0,
         transform_encoder: str = "static",
         min_score: float = 0.6,
-        static_min_score: float = 0.5,
+        static_min_score: float = 0.6,
         max_semantic_per_sentence: int = 2,
         cache_dir: str | Path | None = None,
     ):
