@@ -24,7 +24,8 @@ def engine() -> Recommender:
     region_growth = pd.DataFrame(
         {"geography": ["North East", "United Kingdom"], "change_12m": [-0.05, -0.02], "latest_date": [pd.Timestamp("2026-08-01")] * 2}
     )
-    return Recommender(min_count=3).fit(
+    # spelling-only resolution keeps these tests deterministic; meaning is tested separately below
+    return Recommender(min_count=3, semantic_skills=False).fit(
         world.adverts(), world.training(), world.OCCUPATIONS, world.OCCUPATION_SKILLS, world.SKILLS,
         earnings=earnings, sector_growth=sector_growth, region_growth=region_growth,
     )
@@ -70,6 +71,7 @@ def test_unknown_skills_are_listed_with_close_matches(engine):
     unknown = {u["input"]: u for u in answer["query"]["unknown"]}
     assert "quantum basket weaving" in unknown
     assert len(unknown["quantum basket weaving"]["suggestions"]) == 3
+    assert all(0 <= s["score"] <= 1 for s in unknown["quantum basket weaving"]["suggestions"])
     resolved = {s["input"]: s for s in answer["query"]["skills"]}
     # a small typo is accepted as the close ESCO label
     assert resolved["bookeeping"]["label"] == "bookkeeping" and resolved["bookeeping"]["matched_by"] == "close ESCO label"
@@ -105,7 +107,26 @@ def test_bad_input_gets_a_clear_message(engine, skills, region, k, message):
 
 def test_resolver_exact_and_alternative_labels():
     skills = world.SKILLS.assign(alt_labels=[["care of patients"]] + [[]] * 9)
-    resolver = SkillResolver().fit(skills)
+    resolver = SkillResolver(semantic=False).fit(skills)
     resolution = resolver.resolve(["Care of patients", "WELDING"])
     assert [r["uri"] for r in resolution.resolved] == ["skill:patient care", "skill:welding"]
     assert [r["matched_by"] for r in resolution.resolved] == ["ESCO label", "ESCO label"]
+
+
+def test_resolver_finds_a_skill_by_meaning_when_no_label_matches():
+    pytest.importorskip("torch")
+    pytest.importorskip("sentence_transformers")
+    skills = world.SKILLS.assign(
+        alt_labels=[[]] * 10,
+        description=["Care for patients.", "Take blood.", "Keep records.", "Cook food.", "Food safety.", "Join metal.",
+                     "Cut metal.", "Keep accounts.", "Tax rules.", "Lift and move loads."],
+    )
+    resolver = SkillResolver(semantic=True).fit(skills)
+    resolution = resolver.resolve(["caring for patients", "cookery", "quantum chromodynamics"])
+    assert [r["uri"] for r in resolution.resolved] == ["skill:patient care", "skill:cooking"]
+    assert resolution.resolved[0]["matched_by"] == "nearest ESCO skill by meaning"
+    assert [u["input"] for u in resolution.unknown] == ["quantum chromodynamics"]
+    import pickle
+
+    clone = pickle.loads(pickle.dumps(resolver))
+    assert clone._ranker is None and clone.resolve(["phlebotomy"]).resolved[0]["uri"] == "skill:phlebotomy"

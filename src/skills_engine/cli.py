@@ -227,5 +227,59 @@ def bench_recommend(as_json: bool = typer.Option(False, "--json", help="Print on
         typer.echo(json.dumps(figures))
 
 
+
+@app.command()
+def serve(
+    host: str = typer.Option("127.0.0.1", help="Address to listen on (127.0.0.1: this machine only)."),
+    port: int = typer.Option(8000, help="Port to listen on."),
+    workers: int = typer.Option(1, help="Worker processes; each loads the engine once (about 0.5 s, 300 MB)."),
+    artifact: Optional[Path] = typer.Option(None, help="Engine artefact (default $SKILLS_ENGINE_ARTIFACT or data/processed/engine.joblib)."),
+    cors_origins: Optional[str] = typer.Option(None, help="Comma-separated origins allowed to embed (default $SKILLS_ENGINE_CORS_ORIGINS)."),
+) -> None:
+    """Serve the recommender over HTTP (API at /docs, try-it page at /)."""
+    import os
+
+    import uvicorn
+
+    from . import api, artifacts
+
+    if artifact is not None:
+        os.environ[api.ARTIFACT_ENV] = str(artifact)
+    if cors_origins is not None:
+        os.environ[api.CORS_ENV] = cors_origins
+    path = Path(os.environ[api.ARTIFACT_ENV]) if os.environ.get(api.ARTIFACT_ENV) else None
+    try:
+        engine, meta = artifacts.load_engine(path)  # refuse to start, with the how-to, before binding the port
+    except artifacts.EngineArtifactError as error:
+        _fail(str(error))
+    typer.echo(f"engine built {meta.get('built_at')} from data built {meta.get('data_built_at')}; serving on http://{host}:{port}")
+    options = {"host": host, "port": port, "access_log": False, "log_level": "warning", "timeout_graceful_shutdown": 5}
+    if workers > 1:
+        del engine
+        uvicorn.run("skills_engine.api:app", workers=workers, **options)
+    else:
+        uvicorn.run(api.create_app(engine, meta), **options)
+
+
+@bench_app.command("api")
+def bench_api(
+    url: str = typer.Option("http://127.0.0.1:8000", help="The running service, on loopback."),
+    requests: int = typer.Option(300, help="Requests measured per concurrency level."),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object as the last line."),
+) -> None:
+    """Requests/second, p50 and p99 latency and errors of POST /recommend at 1, 10 and 50 clients."""
+    from . import api_bench
+
+    try:
+        result = api_bench.bench_api(url, requests_per_level=requests)
+    except ValueError as error:
+        _fail(str(error))
+    typer.echo(f"{'clients':>7} {'requests':>8} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8} {'errors':>6}")
+    for run in result["runs"]:
+        typer.echo(f"{run['concurrency']:>7} {run['requests']:>8} {run['requests_per_second']:>8} {run['p50_ms']:>8} "
+                   f"{run['p99_ms']:>8} {run['max_ms']:>8} {run['errors']:>6}")
+    if as_json:
+        typer.echo(json.dumps(result))
+
 if __name__ == "__main__":
     app()

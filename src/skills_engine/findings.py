@@ -39,3 +39,10 @@ def record(notebook: str, run: str, items: list[dict], path: Path | None = None)
     stamped = [item | {"notebook": notebook, "run": run} for item in items]
     payload = {"updated": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"), "findings": kept + stamped}
     return getters.atomic_write_text(path, json.dumps(payload, indent=2, default=str, ensure_ascii=False) + "\n")
+
+
+def record_evaluation(evaluation: dict, source: str, path: Path | None = None) -> Path:
+    """Save the recommender's evaluation (``modelling.evaluation_json``) for the model card."""
+    path = Path(path or config.PROJECT_ROOT / "reports" / "model_evaluation.json")
+    payload = evaluation | {"source": source, "evaluated_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")}
+    return getters.atomic_write_text(path, json.dumps(payload, indent=2, ensure_ascii=False) + "\n")

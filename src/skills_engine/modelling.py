@@ -113,8 +113,7 @@ def hide_half_check(occupations: pd.DataFrame, occupation_skills: pd.DataFrame, 
     return pd.concat(rows, ignore_index=True)
 
 
-def fit_engine(adverts: pd.DataFrame, occupations_of_adverts: pd.DataFrame, advert_skills: pd.DataFrame,
-               extractor=None, **params) -> Recommender:
+def fit_engine(adverts: pd.DataFrame, occupations_of_adverts: pd.DataFrame, advert_skills: pd.DataFrame, **params) -> Recommender:
     """Fit the recommender on every advert, with ESCO, earnings and growth from the processed tables."""
     occupations = getters.read_esco_occupations()
     evidence = adverts[["advert_id", "region", "salary_annual_gbp"]].merge(
@@ -129,7 +128,6 @@ def fit_engine(adverts: pd.DataFrame, occupations_of_adverts: pd.DataFrame, adve
         earnings=getters.read_processed("occupation_earnings"),
         sector_growth=sectors.occupation_sector_growth(occupations, getters.read_processed("indeed_sector")),
         region_growth=sectors.region_growth(getters.read_processed("indeed_regional"), getters.read_processed("indeed_national")),
-        extractor=extractor,
     )
 
 

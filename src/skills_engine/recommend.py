@@ -54,16 +54,27 @@ class SkillResolution:
     duplicates: list[str]
 
 
+#: Cosine similarity (all-MiniLM-L6-v2) at which a typed skill is taken as the nearest ESCO label
+#: when no label matches by spelling: 0.75 accepts "team leadership" -> "lead a team" (0.83) and
+#: "patient care" -> "coordinate care" (0.75), and leaves "bookeeping" -> "accounting" (0.64) to
+#: the suggestions.
+ACCEPT_SEMANTIC_SCORE = 0.75
+
+
 class SkillResolver:
     """Maps what a person types (or an ESCO URI) to ESCO skills, with suggestions for the rest.
 
-    Exact preferred or alternative labels first, then a fuzzy match accepted above
-    :data:`ACCEPT_FUZZY_SCORE`, then (if given) the skill extractor's semantic ranking.
+    In order: an ESCO URI; an exact preferred or alternative label; a spelling match (typos,
+    plurals) above :data:`ACCEPT_FUZZY_SCORE`; the nearest label by meaning (all-MiniLM-L6-v2,
+    run locally) above :data:`ACCEPT_SEMANTIC_SCORE`. Anything else is returned as unknown with
+    close matches. The semantic model loads on first need and is never pickled.
     """
 
-    def __init__(self, extractor=None, accept_score: float = ACCEPT_FUZZY_SCORE):
-        self.extractor = extractor
+    def __init__(self, semantic: bool = True, accept_score: float = ACCEPT_FUZZY_SCORE,
+                 semantic_accept_score: float = ACCEPT_SEMANTIC_SCORE):
+        self.semantic = semantic
         self.accept_score = accept_score
+        self.semantic_accept_score = semantic_accept_score
 
     def fit(self, skills: pd.DataFrame) -> "SkillResolver":
         """``skills``: ``skill_uri``, ``preferred_label`` and optionally ``alt_labels`` (lists)."""
@@ -75,13 +86,41 @@ class SkillResolver:
         self.label_to_uri_ = dict(zip(labels["key"], labels["skill_uri"]))
         self.keys_ = labels["key"].tolist()
         self.uri_to_label_ = dict(zip(skills["skill_uri"], skills["preferred_label"]))
+        self.skills_ = skills[[c for c in ("skill_uri", "preferred_label", "alt_labels", "description") if c in skills]].copy()
+        self._ranker = None
         return self
 
+    def __getstate__(self):
+        state = self.__dict__.copy()
+        state["_ranker"] = None  # the sentence encoder is reloaded on demand, not stored
+        return state
+
+    def _semantic_ranker(self):
+        if not self.semantic:
+            return None
+        if self._ranker is None:
+            try:
+                from .extraction.evaluate import MiniLMLabelRanker
+
+                self._ranker = MiniLMLabelRanker().fit(self.skills_)
+            except Exception:  # torch or the model package not installed: spelling only
+                self.semantic = False
+                return None
+        return self._ranker
+
     def suggestions(self, text: str, limit: int = N_SUGGESTIONS) -> list[dict]:
+        """Close ESCO skills for ``text``: by meaning when the model is available, else by spelling."""
+        ranker = self._semantic_ranker()
+        if ranker is not None:
+            return [{"uri": uri, "label": self.uri_to_label_.get(uri, label), "score": round(float(score), 3)}
+                    for uri, label, score in ranker.rank(text, k=limit)]
+        return self._spelling_matches(text, limit)
+
+    def _spelling_matches(self, text: str, limit: int, scorer=None) -> list[dict]:
         from rapidfuzz import fuzz, process
 
         found, seen = [], set()
-        for key, score, _ in process.extract(normalise_label(text), self.keys_, scorer=fuzz.WRatio, limit=limit * 4):
+        for key, score, _ in process.extract(normalise_label(text), self.keys_, scorer=scorer or fuzz.WRatio, limit=limit * 4):
             uri = self.label_to_uri_[key]
             if uri not in seen:
                 seen.add(uri)
@@ -90,33 +129,40 @@ class SkillResolver:
                 break
         return found
 
+    def _match(self, text: str) -> tuple[str | None, str | None, list[dict]]:
+        from rapidfuzz import fuzz
+
+        if text in self.uri_to_label_:
+            return text, "ESCO URI", []
+        key = normalise_label(text)
+        if key in self.label_to_uri_:
+            return self.label_to_uri_[key], "ESCO label", []
+        typo = self._spelling_matches(text, 1, scorer=fuzz.ratio)
+        if typo and typo[0]["score"] * 100 >= self.accept_score:
+            return typo[0]["uri"], "close ESCO label", []
+        close = self.suggestions(text)
+        if self._ranker is not None and close and close[0]["score"] >= self.semantic_accept_score:
+            return close[0]["uri"], "nearest ESCO skill by meaning", close[1:]
+        return None, None, close
+
     def resolve(self, inputs: Sequence[str]) -> SkillResolution:
         resolved, unknown, duplicates, seen = [], [], [], set()
         for raw in inputs:
             text = str(raw).strip()
             if not text:
                 continue
-            uri, how = None, None
-            if text in self.uri_to_label_:
-                uri, how = text, "ESCO URI"
-            elif normalise_label(text) in self.label_to_uri_:
-                uri, how = self.label_to_uri_[normalise_label(text)], "ESCO label"
-            else:
-                close = self.suggestions(text)
-                if close and close[0]["score"] * 100 >= self.accept_score:
-                    uri, how = close[0]["uri"], "close ESCO label"
-                elif self.extractor is not None:
-                    ranked = self.extractor.rank(text, k=1)
-                    if ranked and ranked[0][2] >= getattr(self.extractor, "accept_score", 1.1):
-                        uri, how = ranked[0][0], "skill extractor"
-                if uri is None:
-                    unknown.append({"input": text, "suggestions": close})
-                    continue
+            uri, how, close = self._match(text)
+            if uri is None:
+                unknown.append({"input": text, "suggestions": close})
+                continue
             if uri in seen:
                 duplicates.append(text)
                 continue
             seen.add(uri)
-            resolved.append({"input": text, "uri": uri, "label": self.uri_to_label_.get(uri, text), "matched_by": how})
+            entry = {"input": text, "uri": uri, "label": self.uri_to_label_.get(uri, text), "matched_by": how}
+            if close:
+                entry["alternatives"] = close
+            resolved.append(entry)
         return SkillResolution(resolved, unknown, duplicates)
 
 
@@ -129,13 +175,16 @@ class Recommender:
         Hyperparameters of :class:`skills_engine.ranking.SkillProfileLM`.
     min_count : int
         Smallest number of adverts behind a published median or count.
+    semantic_skills : bool
+        Resolve typed skills that match no ESCO label by meaning (all-MiniLM-L6-v2).
     random_state : int
         Seed (the model is deterministic; kept for a uniform interface).
     """
 
     def __init__(self, mu: float = 20.0, essential_weight: float = 2.0, optional_weight: float = 0.5, prior_weight: float = 0.5,
-                 min_count: int = MIN_PUBLISHED_COUNT, random_state: int = RANDOM_STATE):
+                 min_count: int = MIN_PUBLISHED_COUNT, semantic_skills: bool = True, random_state: int = RANDOM_STATE):
         self.mu = mu
+        self.semantic_skills = semantic_skills
         self.essential_weight = essential_weight
         self.optional_weight = optional_weight
         self.prior_weight = prior_weight
@@ -152,7 +201,6 @@ class Recommender:
         earnings: pd.DataFrame | None = None,
         sector_growth: pd.DataFrame | None = None,
         region_growth: pd.DataFrame | None = None,
-        extractor=None,
     ) -> "Recommender":
         """Learn the ranking model and the evidence tables.
 
@@ -176,7 +224,7 @@ class Recommender:
         self.model_ = SkillProfileLM(self.mu, self.essential_weight, self.optional_weight, self.prior_weight, self.random_state).fit(
             training, occupation_skills, skills["skill_uri"].tolist(), occupations["occupation_uri"].tolist()
         )
-        self.resolver_ = SkillResolver(extractor).fit(skills)
+        self.resolver_ = SkillResolver(semantic=self.semantic_skills).fit(skills)
         self.occupations_ = occupations.set_index("occupation_uri")
         self.skill_labels_ = dict(zip(skills["skill_uri"], skills["preferred_label"]))
         self.essential_ = occupation_skills.query("relation_type == 'essential'").groupby("occupation_uri")["skill_uri"].agg(set).to_dict()
@@ -329,6 +377,76 @@ class Recommender:
             "messages": messages,
         }
 
+    # --- summaries for the API ------------------------------------------------------------
+
+    def occupation_profile(self, occupation: str, n_skills: int = 20) -> dict:
+        """One occupation's skill profile and its salary, demand and growth, nationally and by region.
+
+        Parameters
+        ----------
+        occupation
+            An ESCO occupation URI the engine knows.
+        n_skills
+            Skills listed, heaviest first in the occupation's profile (adverts plus ESCO relations).
+
+        Raises ``KeyError`` for an occupation the engine does not know.
+        """
+        row = self.model_.vocabulary_.occupation_index[occupation]
+        info = self.occupations_.loc[occupation]
+        profile = self.model_.counts_.getrow(row)
+        essential = self.essential_.get(occupation, set())
+        skills = []
+        for position in np.argsort(-profile.data, kind="stable")[:n_skills]:
+            uri = self.model_.skill_uris[profile.indices[position]]
+            skills.append({"uri": uri, "label": self.skill_labels_.get(uri, uri), "weight": round(float(profile.data[position]), 2),
+                           "essential": uri in essential})
+        description = info.get("description")
+        return {
+            "occupation_uri": occupation,
+            "title": info["preferred_label"],
+            "isco_code": info.get("isco_code"),
+            "description": description if isinstance(description, str) else None,
+            "skills": skills,
+            "national": {"salary": self._salary(occupation, None), "demand": self._demand(occupation, None),
+                         "growth": self._growth(occupation, None)},
+            "regions": [
+                {"region": region, "salary": self._salary(occupation, region), "demand": self._demand(occupation, region),
+                 "growth": self._growth(occupation, region)}
+                for region in REGIONS
+            ],
+        }
+
+    def region_summary(self, region: str, n_occupations: int = 20) -> dict:
+        """A region's advert count, growth and most advertised occupations (published counts only).
+
+        Raises ``ValueError`` for a region outside :data:`skills_engine.config.REGIONS`.
+        """
+        if region not in REGIONS:
+            raise ValueError(f"unknown region {region!r}; choose one of: {', '.join(REGIONS)}")
+        total = int(self.region_totals_.get(region, 0))
+        counts = sorted(((n, occ) for (occ, where), n in self.demand_.items() if where == region and n >= self.min_count), reverse=True)
+        top = []
+        for count, occupation in counts[:n_occupations]:
+            salary = self.salary_region_.get((occupation, region), {"median": None, "size": 0})
+            priced = salary["size"] >= self.min_count
+            top.append({
+                "occupation_uri": occupation,
+                "title": self.occupations_.loc[occupation, "preferred_label"] if occupation in self.occupations_.index else occupation,
+                "adverts": int(count),
+                "share": round(count / total, 5) if total else None,
+                "median_salary_gbp": round(salary["median"]) if priced else None,
+                "salary_n": int(salary["size"]),
+            })
+        return {
+            "region": region,
+            "adverts": total if total >= self.min_count else None,
+            "national_share": round(total / self.n_adverts_, 5) if total >= self.min_count and self.n_adverts_ else None,
+            "growth": {key: value for key, value in self._growth("", region).items() if not key.startswith("sector")},
+            "top_occupations": top,
+            "min_published_count": self.min_count,
+            "source": DEMAND_SOURCE,
+        }
+
 
 def _money(value) -> str:
     return "—" if value is None else f"£{value:,.0f}"
@@ -352,7 +470,7 @@ def format_answer(answer: dict) -> str:
                 item["title"],
                 ", ".join(s["label"] for s in item["matched_skills"][:3]) or "—",
                 ", ".join(s["label"] for s in item["missing_skills"][:3]) or "—",
-                f"{_money(salary['national_median_gbp'])} (n={salary['national_n'] if salary['national_n'] is not None else 'ASHE'})",
+                f"{_money(salary['national_median_gbp'])} ({'ASHE 2019' if salary['national_n'] is None else 'n=' + str(salary['national_n'])})",
                 *([f"{_money(salary.get('region_median_gbp'))} (n={salary.get('region_n')})"] if region else []),
                 demand.get("region_adverts") if region else demand.get("national_adverts"),
                 f"{growth['sector'] or '—'} {_percent(growth['sector_change_12m'])}",

@@ -549,6 +549,56 @@ def run_index_markdown(run: str, notebooks: Sequence[ExecutedNotebook]) -> str:
     return "\n".join(parts)
 
 
+REGIONAL_NOTEBOOK_STEM = "04_regional_comparison"
+NATIONAL_RUN = "national"
+MODEL_EVALUATION_FILE = "model_evaluation.json"
+
+
+def regions_markdown(notebooks: Sequence[ExecutedNotebook]) -> str:
+    """``regions.qmd``: the twelve regions, each linked to its regional report, and the national page."""
+    regional = {nb.run: nb for nb in notebooks if nb.stem == REGIONAL_NOTEBOOK_STEM}
+    national = [nb for nb in notebooks if nb.run == NATIONAL_RUN]
+    parts = [
+        "---",
+        "title: Regions",
+        "---",
+        "",
+        "Each region is compared with the rest of the UK: which occupations and skills its adverts ask for",
+        "more or less often (location quotients with 95% intervals), what the same jobs pay there, and how",
+        "job postings are growing against the national index. Figures resting on fewer adverts than the",
+        "published minimum are suppressed.",
+        "",
+    ]
+    if national:
+        parts += ["**All regions side by side:** " + "; ".join(f"[{_cell(nb.title)}]({nb.page})" for nb in national), ""]
+    rows = []
+    for region in config.REGIONS:
+        slug = config.slugify(region)
+        nb = regional.get(slug)
+        rows.append([f"[{region}]({nb.page})" if nb else region, "report" if nb else "not run yet: `skills-engine run --all-regions`"])
+    parts += [markdown_table(["Region", "Regional comparison"], rows), ""]
+    return "\n".join(parts)
+
+
+def model_metrics_markdown(path: Path) -> str:
+    """The model card's metrics table from ``reports/model_evaluation.json`` (written by notebook 03)."""
+    if not Path(path).is_file():
+        return "The evaluation has not been run yet: run notebook 03 (`make run`).\n"
+    payload = json.loads(Path(path).read_text(encoding="utf-8"))
+    rows = []
+    for name, metrics in payload["methods"].items():
+        cells = [f"**{name}**" if name == payload["model"] else name]
+        for metric in ("top1", "top5", "top10", "mrr"):
+            low, high = metrics.get(f"{metric}_interval", [None, None])
+            cells.append(f"{metrics[metric]:.3f} [{low:.3f}, {high:.3f}]" if low is not None else f"{metrics[metric]:.3f}")
+        rows.append(cells)
+    note = (
+        f"Held-out adverts: {payload['n_test']:,} (split by employer); intervals are 95% bootstrap intervals. "
+        f"Source: {payload.get('source', 'notebook 03')}, evaluated {payload.get('evaluated_at', 'at the last run')}."
+    )
+    return markdown_table(["Method", "Top-1", "Top-5", "Top-10", "MRR"], rows) + "\n\n" + note + "\n"
+
+
 def site_variables() -> dict:
     """Values the hand-written pages quote with ``{{< var ... >}}``, read from the config."""
     return {
@@ -631,6 +681,8 @@ def stage_project(
         "_findings.md": findings_markdown(read_findings(project_root / REPORTS / FINDINGS_FILE), pages),
         "_reports.md": reports_list_markdown(notebooks),
         f"{REPORTS}/index.qmd": reports_index_markdown(notebooks),
+        "regions.qmd": regions_markdown(notebooks),
+        "_model_metrics.md": model_metrics_markdown(project_root / REPORTS / MODEL_EVALUATION_FILE),
     }
     for run, members in _by_run(notebooks).items():
         generated[f"{REPORTS}/{run}/index.qmd"] = run_index_markdown(run, members)
