@@ -1,6 +1,9 @@
 # Skills Recommendation Engine. `make run` sets up, sources the data, runs every notebook and
 # builds the website; `make test` sets up and runs every test. `make help` lists all targets.
 SHELL := /bin/bash
+# The sentence-embedding model ships inside a package: never ask a model hub for it.
+export HF_HUB_OFFLINE := 1
+export MPLBACKEND := Agg
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
@@ -25,8 +28,8 @@ setup: $(BIN)/skills-engine ## Create .venv and install the project
 data: setup ## Fetch and verify every source, build the tidy tables in data/processed
 	$(BIN)/skills-engine data
 
-notebooks: data ## Execute the notebooks with papermill into reports/<run>/ (PARAMS=params/x.yaml)
-	$(BIN)/skills-engine run $(if $(PARAMS),--params $(PARAMS))
+notebooks: data ## Execute every notebook (region North East), then 04 for every other region, into reports/ (PARAMS=params/x.yaml)
+	$(BIN)/skills-engine run --all-regions $(if $(PARAMS),--params $(PARAMS))
 
 site: ## Render the website of findings into _site/ (no notebook is re-executed)
 	$(BIN)/skills-engine site
@@ -39,8 +42,11 @@ test: data ## Every test: unit, end-to-end on the mirror, nbval over every noteb
 test-fast: setup ## Unit tests only (no notebooks, no browser)
 	$(BIN)/python -m pytest tests -m "not mirror and not browser" -p no:cacheprovider
 
-bench: data ## Print sourcing benchmark figures
+bench: data ## Print every benchmark: sourcing, extraction, recommendation and the whole pipeline
 	$(BIN)/skills-engine bench sourcing
+	$(BIN)/skills-engine bench extraction
+	$(BIN)/skills-engine bench recommend
+	$(BIN)/skills-engine bench pipeline
 
 clean: ## Remove executed reports and the site (data stays)
 	rm -rf _site reports/*/ site/_generated

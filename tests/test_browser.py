@@ -118,14 +118,17 @@ def site_dir(tmp_path_factory) -> Path:
     for run in ("north-east", "sample"):
         (root / "reports" / run).mkdir(parents=True)
         shutil.copy2(DATA / "site_executed.ipynb", root / "reports" / run / "01_x.ipynb")
+    # a regional report, as `run --all-regions` writes one per region
+    shutil.copy2(DATA / "site_executed.ipynb", root / "reports" / "north-east" / "04_regional_comparison.ipynb")
     shutil.copy2(DATA / "site_findings.json", root / "reports" / "findings.json")
     return site.build_site(root, renderer="smalldocs", sourcing_report=DATA / "site_sourcing_report.json")
 
 
 @pytest.fixture(scope="module")
 def report_page(site_dir) -> str:
-    """A report page: a region's when there is one, else the first executed notebook's."""
+    """A report page: a region's comparison when there is one, else the first executed notebook's."""
     pages = sorted(p for p in (site_dir / "reports").glob("*/*.html") if p.name != "index.html")
+    pages = sorted(pages, key=lambda p: (not p.name.startswith("04_regional_comparison"), p.as_posix()))
     if not pages:
         pytest.fail(f"{site_dir} has no report page")
     return "/" + pages[0].relative_to(site_dir).as_posix()

@@ -86,7 +86,9 @@ def test_site_has_home_reports_data_log_and_caveats(built):
     for run in RUNS:
         assert (built / "reports" / run / "01_x.html").is_file()
         assert (built / "reports" / run / "index.html").is_file()
-    assert not (built / "model-card.html").exists()
+    # the model card is a real page; its metrics say how to produce them when the evaluation has not run
+    assert "Known failure modes" in main_text(built / "model-card.html")
+    assert "has not been run yet" in main_text(built / "model-card.html")
 
 
 def test_every_local_link_and_image_resolves(built):
@@ -305,3 +307,31 @@ def test_discover_reports_orders_regions_first_and_reads_parameters(tmp_path):
     assert found[0].parameters == {"region": "North East", "sample_size": 50}
     assert found[0].summary.startswith("A hand-made executed notebook")
     assert site.discover_reports(tmp_path / "missing") == []
+
+
+def test_regions_section_has_a_page_per_region_and_a_national_page(tmp_path):
+    root = make_project(tmp_path / "p", runs=())
+    for slug in ("north-east", "yorkshire-and-the-humber", "east-of-england", "northern-ireland"):
+        (root / "reports" / slug).mkdir(parents=True)
+        shutil.copy2(NOTEBOOK, root / "reports" / slug / "04_regional_comparison.ipynb")
+    (root / "reports" / "national").mkdir(parents=True)
+    shutil.copy2(NOTEBOOK, root / "reports" / "national" / "05_all_regions.ipynb")
+    findings = [
+        {"text": "adverts in the corpus", "value": 100, "source": "reports/national/05_all_regions.ipynb", "run": "national"},
+        {"text": "postings change in Wales", "value": "+1%", "source": "x", "run": "wales"},
+        {"text": "postings change in the North East", "value": "-2%", "source": "x", "run": "north-east"},
+    ]
+    (root / "reports" / "findings.json").write_text(json.dumps({"findings": findings}))
+    out = build(root)
+    for slug in ("north-east", "yorkshire-and-the-humber", "east-of-england", "northern-ireland"):
+        assert (out / "reports" / slug / "04_regional_comparison.html").is_file()
+    regions = parse(out / "regions.html")
+    hrefs = {a.attributes.get("href", "") for a in regions.css("main a, #quarto-content a, body a")}
+    assert any("yorkshire-and-the-humber/04_regional_comparison.html" in h for h in hrefs)
+    assert any("national/05_all_regions.html" in h for h in hrefs)
+    text = main_text(out / "regions.html")
+    assert all(region in text for region in config.REGIONS)
+    assert "run --all-regions" in text  # regions without a report say how to make one
+    home = main_text(out / "index.html")
+    assert "adverts in the corpus" in home and "postings change in the North East" in home
+    assert "postings change in Wales" not in home and "postings change in Wales" in text

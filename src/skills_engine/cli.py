@@ -212,6 +212,24 @@ def bench_extraction(
         typer.echo(json.dumps(figures))
 
 
+@bench_app.command("pipeline")
+def bench_pipeline(
+    params: Optional[Path] = typer.Option(None, "--params", help="YAML file of notebook parameters (see params/)."),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object as the last line."),
+) -> None:
+    """Seconds per notebook and in total for a full `run --all-regions` plus `site`."""
+    from . import bench, runner
+
+    try:
+        figures = bench.bench_pipeline(params)
+    except runner.NotebookRunError as error:
+        _fail(str(error))
+    for key, value in figures.items():
+        typer.echo(f"{key:<34} {value}")
+    if as_json:
+        typer.echo(json.dumps(figures))
+
+
 @bench_app.command("recommend")
 def bench_recommend(as_json: bool = typer.Option(False, "--json", help="Print one JSON object as the last line.")) -> None:
     """Fit seconds and the latency of one recommendation over all occupations (p50, p99)."""

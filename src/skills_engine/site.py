@@ -554,7 +554,18 @@ NATIONAL_RUN = "national"
 MODEL_EVALUATION_FILE = "model_evaluation.json"
 
 
-def regions_markdown(notebooks: Sequence[ExecutedNotebook]) -> str:
+def home_findings(findings: Sequence[dict]) -> list[dict]:
+    """Findings for the home page: the national ones and the default region's; other regions'
+    findings go to the Regions page so the home page stays short.
+
+    >>> [f["run"] for f in home_findings([{"run": "north-east"}, {"run": "wales"}, {"run": "national"}, {}])]
+    ['north-east', 'national', None]
+    """
+    other_regions = {config.slugify(r) for r in config.REGIONS} - {config.slugify(config.DEFAULT_REGION)}
+    return [f | {"run": f.get("run")} for f in findings if f.get("run") not in other_regions]
+
+
+def regions_markdown(notebooks: Sequence[ExecutedNotebook], findings: Sequence[dict] = (), pages: Mapping[str, str] | None = None) -> str:
     """``regions.qmd``: the twelve regions, each linked to its regional report, and the national page."""
     regional = {nb.run: nb for nb in notebooks if nb.stem == REGIONAL_NOTEBOOK_STEM}
     national = [nb for nb in notebooks if nb.run == NATIONAL_RUN]
@@ -577,6 +588,10 @@ def regions_markdown(notebooks: Sequence[ExecutedNotebook]) -> str:
         nb = regional.get(slug)
         rows.append([f"[{region}]({nb.page})" if nb else region, "report" if nb else "not run yet: `skills-engine run --all-regions`"])
     parts += [markdown_table(["Region", "Regional comparison"], rows), ""]
+    for region in config.REGIONS:
+        own = [f for f in findings if f.get("run") == config.slugify(region)]
+        if own:
+            parts += [f"### {region}", "", findings_markdown(own, pages).replace("## Headline findings\n\n", ""), ""]
     return "\n".join(parts)
 
 
@@ -675,13 +690,14 @@ def stage_project(
 
     notebooks = discover_reports(project_root / REPORTS)
     pages = {nb.page: f"{nb.title}, {run_label(nb.run)}" for nb in notebooks}
+    all_findings = read_findings(project_root / REPORTS / FINDINGS_FILE)
     generated = {
         "_variables.yml": yaml.safe_dump(site_variables(), sort_keys=False),
         "data-log.qmd": data_log_markdown(data_log(), _read_sourcing_report(sourcing_report)),
-        "_findings.md": findings_markdown(read_findings(project_root / REPORTS / FINDINGS_FILE), pages),
+        "_findings.md": findings_markdown(home_findings(all_findings), pages),
         "_reports.md": reports_list_markdown(notebooks),
         f"{REPORTS}/index.qmd": reports_index_markdown(notebooks),
-        "regions.qmd": regions_markdown(notebooks),
+        "regions.qmd": regions_markdown(notebooks, all_findings, pages),
         "_model_metrics.md": model_metrics_markdown(project_root / REPORTS / MODEL_EVALUATION_FILE),
     }
     for run, members in _by_run(notebooks).items():
