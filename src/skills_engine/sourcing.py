@@ -335,7 +335,9 @@ def fetch_folder(ds: Dataset, raw_dir: Path | None = None, mirror: Path | None =
             _verified_write(_file_chunks(origin), target / name, expected, str(origin))
         else:
             _download(ds.folder.file_url(name), target / name, expected)
-    _atomic_write_text(stamp, digest)
+    from .getters import atomic_write_text  # getters imports this module: import at use
+
+    atomic_write_text(stamp, digest)
     return target
 
 
@@ -365,18 +367,6 @@ def _fetch_folder_archive(ds: Dataset, target: Path, todo: list[tuple[str, str, 
     finally:
         archive.unlink(missing_ok=True)
     return [entry for entry in todo if entry[0] in wanted]
-
-
-def _atomic_write_text(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle = tempfile.NamedTemporaryFile("w", dir=path.parent, prefix=f".{path.name}.", delete=False)
-    try:
-        with handle:
-            handle.write(text)
-        os.replace(handle.name, path)
-    except BaseException:
-        Path(handle.name).unlink(missing_ok=True)
-        raise
 
 
 # --- whole catalogue ------------------------------------------------------------------
