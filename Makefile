@@ -37,7 +37,7 @@ site: ## Render the website of findings into _site/ (no notebook is re-executed)
 run: notebooks site ## Set up, source the data, run every notebook (region North East), build _site/
 
 test: data ## Every test: unit, end-to-end on the mirror, nbval over every notebook, site and browser
-	$(BIN)/python -m pytest src tests notebooks --nbval-lax -p no:cacheprovider
+	$(BIN)/python -m pytest src notebooks tests --nbval-lax -p no:cacheprovider
 
 test-fast: setup ## Unit tests only (no notebooks, no browser)
 	$(BIN)/python -m pytest tests -m "not mirror and not browser" -p no:cacheprovider
