@@ -37,6 +37,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import HTMLResponse, Response
 from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from . import __version__, artifacts, config
@@ -291,6 +292,12 @@ class SkillIndex:
         return [{"uri": uri, "label": self.uri_to_label.get(uri, key), "matched": key} for uri, key in found.items()]
 
 
+def all_exact(resolver, skills: list[str]) -> bool:
+    """Whether every skill is an ESCO URI or an exact (normalised) label: the resolver's cheap cases."""
+    return all(text.strip() in resolver.uri_to_label_ or normalise_label(text) in resolver.label_to_uri_ or not text.strip()
+               for text in skills)
+
+
 def _static_dir() -> Path:
     return Path(str(resources.files("skills_engine") / "static"))
 
@@ -377,7 +384,7 @@ def create_app(engine=None, meta: dict | None = None, artifact: Path | None = No
                       "occupations": len(fitted.model_.occupation_uris), "skills": len(fitted.resolver_.uri_to_label_)})
 
     @app.get("/skills", response_model=SkillSuggestions, responses=ERRORS, tags=["skills"])
-    def skills(
+    async def skills(
         q: Annotated[str, Query(min_length=1, max_length=MAX_QUERY_CHARS, description="What the person has typed so far.")],
         limit: Annotated[int, Query(ge=1, le=MAX_SUGGESTIONS)] = 10,
     ) -> Response:
@@ -385,7 +392,7 @@ def create_app(engine=None, meta: dict | None = None, artifact: Path | None = No
         return _json({"query": q, "results": state["skills"].search(q, limit)})
 
     @app.post("/recommend", response_model=RecommendResponse, responses=ERRORS, tags=["recommend"])
-    def recommend(request: RecommendRequest) -> Response:
+    async def recommend(request: RecommendRequest) -> Response:
         """Ranked job titles for the skills, with matched and missing skills, salary, demand and growth."""
         region = None
         if request.region is not None and request.region.strip():
@@ -393,8 +400,14 @@ def create_app(engine=None, meta: dict | None = None, artifact: Path | None = No
             if region is None:
                 return _json({"detail": f"unknown region {request.region[:60]!r}; use one of the names or slugs in 'regions'",
                               "regions": _region_list()}, 422)
+        fitted = state["engine"]
         try:
-            answer = state["engine"].recommend(request.skills, region=region, k=request.k)
+            if all_exact(fitted.resolver_, request.skills):
+                # Under a millisecond: answer on the event loop, one request at a time. Threads would
+                # only take turns on the GIL and stretch every request's latency under load.
+                answer = fitted.recommend(request.skills, region=region, k=request.k)
+            else:  # spelling or meaning matches take tens of milliseconds: keep the loop free
+                answer = await run_in_threadpool(fitted.recommend, request.skills, region=region, k=request.k)
         except ValueError as error:
             return _json({"detail": str(error)}, 422)
         return _json(answer | {"engine": engine_meta()})

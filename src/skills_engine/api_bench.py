@@ -23,7 +23,8 @@ from .config import RANDOM_STATE, REGIONS
 LEVELS = (1, 10, 50)
 #: Requests measured per level: enough for a stable p99 (three requests above it), bounded.
 REQUESTS_PER_LEVEL = 300
-#: Requests sent before each level's measurement, to open connections and warm caches.
+#: Requests sent before each level's measurement (at least two per client), so that every
+#: client's connection is open before the clock starts.
 WARMUP_REQUESTS = 20
 #: Seconds one request may take before it counts as an error.
 REQUEST_TIMEOUT_SECONDS = 30
@@ -93,8 +94,8 @@ async def _level(url: str, concurrency: int, bodies: list[dict], warmup: list[di
             while queue:
                 await one(queue.pop(), record)
 
-        warm = list(warmup)
-        await asyncio.gather(*(client(warm, False) for _ in range(min(concurrency, len(warm)))))
+        warm = list(warmup[: max(WARMUP_REQUESTS, 2 * concurrency)])
+        await asyncio.gather(*(client(warm, False) for _ in range(concurrency)))
         todo = list(reversed(bodies))
         began = time.perf_counter()
         await asyncio.gather(*(client(todo, True) for _ in range(concurrency)))
@@ -122,6 +123,6 @@ def bench_api(url: str, levels: tuple[int, ...] = LEVELS, requests_per_level: in
     url = check_url(url)
     if requests_per_level < 1:
         raise ValueError("requests_per_level must be at least 1")
-    bodies = request_bodies(requests_per_level + WARMUP_REQUESTS, random_state)
-    warmup, measured = bodies[:WARMUP_REQUESTS], bodies[WARMUP_REQUESTS:]
+    measured = request_bodies(requests_per_level, random_state)
+    warmup = request_bodies(max(WARMUP_REQUESTS, 2 * max(levels)), random_state + 1)
     return {"url": url, "runs": [asyncio.run(_level(url, level, measured, warmup)) for level in levels]}

@@ -178,11 +178,14 @@ def write_site_assets(engine, site_dir: Path, meta: dict | None = None) -> Path:
     """Put ``try-it/model.json`` and the page's script and stylesheet into ``site_dir``; return the folder.
 
     Call it on the staged site project before rendering (with ``try-it/`` listed under
-    ``project: resources:`` in ``_quarto.yml``) or on the rendered site after it.
+    ``project: resources:`` in ``_quarto.yml``) or on the rendered site after it. With
+    ``engine=None`` (no artefact built yet) only the script and stylesheet are written: the
+    page then says that the model could not be loaded, and has no dead link.
     """
     folder = Path(site_dir) / SITE_FOLDER
     folder.mkdir(parents=True, exist_ok=True)
-    export_static_model(engine, folder / MODEL_FILE, meta)
+    if engine is not None:
+        export_static_model(engine, folder / MODEL_FILE, meta)
     for asset in static_assets():
         shutil.copy2(asset, folder / asset.name)
     return folder

@@ -304,16 +304,23 @@ class Recommender:
         }
         return result
 
+    def _profile(self, occupation_row: int) -> tuple[np.ndarray, np.ndarray]:
+        """Skill columns and counts of one occupation's profile: views into the CSR arrays, no copy
+        (``getrow`` builds a new sparse matrix, a tenth of a millisecond each, on the API's hot path)."""
+        counts = self.model_.counts_
+        start, end = counts.indptr[occupation_row], counts.indptr[occupation_row + 1]
+        return counts.indices[start:end], counts.data[start:end]
+
     def _missing(self, occupation_row: int, have: set[int]) -> list[dict]:
-        weights = self.model_.counts_.getrow(occupation_row)
-        order = np.argsort(-weights.data)
+        indices, data = self._profile(occupation_row)
+        order = np.argsort(-data)
         missing = []
         for position in order:
-            column = weights.indices[position]
+            column = indices[position]
             if column in have:
                 continue
             uri = self.model_.skill_uris[column]
-            missing.append({"uri": uri, "label": self.skill_labels_.get(uri, uri), "weight": round(float(weights.data[position]), 2)})
+            missing.append({"uri": uri, "label": self.skill_labels_.get(uri, uri), "weight": round(float(data[position]), 2)})
             if len(missing) == N_MISSING_SKILLS:
                 break
         return missing
@@ -352,15 +359,14 @@ class Recommender:
             have = set(columns)
             for rank, row in enumerate(top, start=1):
                 occupation = self.model_.occupation_uris[row]
-                profile = self.model_.counts_.getrow(row)
-                matched = [self.model_.skill_uris[c] for c in columns if c in set(profile.indices)]
-                info = self.occupations_.loc[occupation]
+                in_profile = set(self._profile(row)[0].tolist())
+                matched = [self.model_.skill_uris[c] for c in columns if c in in_profile]
                 results.append(
                     {
                         "rank": rank,
                         "occupation_uri": occupation,
-                        "title": info["preferred_label"],
-                        "isco_code": info.get("isco_code"),
+                        "title": self.occupations_.at[occupation, "preferred_label"],
+                        "isco_code": self.occupations_.at[occupation, "isco_code"] if "isco_code" in self.occupations_ else None,
                         "score": round(float(scores[row]), 4),
                         "matched_skills": [{"uri": u, "label": self.skill_labels_.get(u, u)} for u in matched],
                         "missing_skills": self._missing(row, have),

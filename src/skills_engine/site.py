@@ -686,7 +686,16 @@ def stage_project(
         else:
             shutil.copy2(item, staging / item.name)
 
+    from . import api_export, artifacts
     from .sourcing import data_log
+
+    try:
+        engine, meta = artifacts.load_engine()
+    except artifacts.EngineArtifactError as error:
+        engine, meta = None, None
+        log.warning("try-it page without a model: %s", error)
+    # with no engine only the widget's JS and CSS are copied, so the page has no dead links
+    api_export.write_site_assets(engine, staging, meta)
 
     notebooks = discover_reports(project_root / REPORTS)
     pages = {nb.page: f"{nb.title}, {run_label(nb.run)}" for nb in notebooks}
