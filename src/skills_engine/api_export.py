@@ -22,9 +22,7 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import shutil
-import tempfile
 from importlib import resources
 from pathlib import Path
 
@@ -154,18 +152,9 @@ def export_static_model(engine, path: Path, meta: dict | None = None) -> Path:
     meta
         The artefact's provenance (from :func:`skills_engine.artifacts.load_engine`), copied in part.
     """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    text = json.dumps(static_model(engine, meta), separators=(",", ":"), ensure_ascii=False)
-    handle = tempfile.NamedTemporaryFile("w", dir=path.parent, prefix=f".{path.name}.", suffix=".part", delete=False, encoding="utf-8")
-    try:
-        with handle:
-            handle.write(text)
-        os.replace(handle.name, path)
-    except BaseException:
-        Path(handle.name).unlink(missing_ok=True)
-        raise
-    return path
+    from .getters import atomic_write_text
+
+    return atomic_write_text(Path(path), json.dumps(static_model(engine, meta), separators=(",", ":"), ensure_ascii=False))
 
 
 def static_assets() -> list[Path]:
