@@ -10,14 +10,13 @@ from __future__ import annotations
 import asyncio
 import importlib.util
 import json
-import threading
-import time
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
+from browser_support import serve_app
 from skills_engine import api, api_bench, api_export, artifacts, config
 from skills_engine.recommend import MAX_K, MAX_SKILLS, Recommender
 
@@ -347,21 +346,8 @@ def test_site_assets_are_written_together(engine, tmp_path):
 @pytest.fixture(scope="module")
 def live_server(artefact):
     """The app under uvicorn on an ephemeral loopback port, in a thread."""
-    import uvicorn
-
-    server = uvicorn.Server(uvicorn.Config(api.create_app(artifact=artefact), host="127.0.0.1", port=0, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    for _ in range(200):
-        if server.started:
-            break
-        time.sleep(0.05)
-    else:
-        pytest.fail("uvicorn did not start")
-    port = server.servers[0].sockets[0].getsockname()[1]
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    with serve_app(api.create_app(artifact=artefact)) as base:
+        yield base
 
 
 def test_bench_api_reports_every_level(live_server):

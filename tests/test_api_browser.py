@@ -13,27 +13,22 @@ from __future__ import annotations
 import functools
 import http.server
 import json
-import os
 import re
-import shutil
-import signal
-import subprocess
 import threading
-import time
 from pathlib import Path
 from urllib.parse import quote
 
 import pytest
 from selectolax.lexbor import LexborHTMLParser
 
+from browser_support import chromium_binary, run_chromium, serve_app
+
 from skills_engine import api, api_export, artifacts
 
 pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parents[1]
-CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome", "chrome")
 #: Seconds one headless Chromium call may take; the page answers in well under one.
-CHROMIUM_TIMEOUT_SECONDS = 120
 #: Virtual milliseconds Chromium lets the page's scripts run before dumping the DOM; virtual
 #: time stands still while requests are pending, so this bounds script time, not network time.
 VIRTUAL_TIME_BUDGET_MS = 15_000
@@ -103,10 +98,6 @@ frame.src = new URLSearchParams(location.search).get("page");
 """
 
 
-def chromium_binary() -> str | None:
-    return next((found for found in map(shutil.which, CHROMIUM_NAMES) if found), None)
-
-
 @pytest.fixture(scope="module")
 def chromium() -> str:
     found = chromium_binary()
@@ -122,26 +113,15 @@ def profile(tmp_path) -> Path:
     return path
 
 
-def run_chromium(binary: str, profile: Path, url: str) -> LexborHTMLParser:
-    """Load ``url`` in headless Chromium, bounded in time, and return the DOM it ends with."""
-    command = [
-        binary, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--no-first-run", "--disable-sync", "--disable-quic",
-        f"--user-data-dir={profile}", f"--virtual-time-budget={VIRTUAL_TIME_BUDGET_MS}", "--dump-dom", url,
-    ]  # fmt: skip
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
-    try:
-        stdout, stderr = process.communicate(timeout=CHROMIUM_TIMEOUT_SECONDS)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.communicate()
-        pytest.fail(f"chromium took over {CHROMIUM_TIMEOUT_SECONDS} s on {url}")
-    assert process.returncode == 0, stderr[-2000:]
-    return LexborHTMLParser(stdout)
+def dump_dom(binary: str, profile: Path, url: str) -> LexborHTMLParser:
+    """Load ``url`` in headless Chromium and return the DOM it ends with."""
+    result = run_chromium(binary, profile, f"--virtual-time-budget={VIRTUAL_TIME_BUDGET_MS}", "--dump-dom", url)
+    assert result.returncode == 0, result.stderr[-2000:]
+    return LexborHTMLParser(result.stdout)
 
 
 def probe(binary: str, profile: Path, base: str, page: str) -> dict:
-    body = run_chromium(binary, profile, f"{base}/__probe__.html?page={quote(page)}").css_first("body")
+    body = dump_dom(binary, profile, f"{base}/__probe__.html?page={quote(page)}").css_first("body")
     assert body is not None and body.attributes.get("data-status") == "done", f"the probe did not finish on {page}"
     return json.loads(body.attributes["data-result"])
 
@@ -159,24 +139,13 @@ def engine():
 @pytest.fixture(scope="module")
 def api_server(engine, tmp_path_factory):
     """The API with the tiny engine under uvicorn on an ephemeral loopback port, plus the probe page."""
-    import uvicorn
     from fastapi.responses import HTMLResponse
 
     artefact = artifacts.save_engine(engine, path=tmp_path_factory.mktemp("browser-engine") / "engine.joblib")
     app = api.create_app(artifact=artefact)
     app.add_api_route("/__probe__.html", lambda: HTMLResponse(PROBE), include_in_schema=False)
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    for _ in range(200):
-        if server.started:
-            break
-        time.sleep(0.05)
-    else:
-        pytest.fail("uvicorn did not start")
-    yield f"http://127.0.0.1:{server.servers[0].sockets[0].getsockname()[1]}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    with serve_app(app) as base:
+        yield base
 
 
 def try_it_block() -> str:
@@ -228,7 +197,7 @@ def test_typing_skills_into_the_served_page_shows_recommendations(chromium, api_
 
 def test_served_page_reads_skills_from_the_address(chromium, api_server, engine, profile):
     url = f"{api_server}/?skills={quote('; '.join(SKILLS))}&region=north-east&k=5"
-    dom = run_chromium(chromium, profile, url)
+    dom = dump_dom(chromium, profile, url)
     root = dom.css_first(".skills-engine")
     assert root is not None and root.attributes.get("data-state") == "done", dom.html[-2000:]
     assert [li.attributes["data-uri"] for li in dom.css(".se-result")] == expected_uris(engine)

@@ -17,9 +17,7 @@ import http.server
 import json
 import os
 import shutil
-import signal
 import struct
-import subprocess
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -27,15 +25,15 @@ from pathlib import Path
 import pytest
 from selectolax.lexbor import LexborHTMLParser
 
+from browser_support import chromium_binary, run_chromium
+
 from skills_engine import site
 
 pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = Path(__file__).parent / "data"
-CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome", "chrome")
 #: Seconds one headless Chromium call may take; a page of this site loads in about one.
-CHROMIUM_TIMEOUT_SECONDS = 120
 #: Virtual milliseconds Chromium lets the probe run before dumping the DOM; virtual time
 #: stands still while requests are pending, so this bounds script time, not network time.
 VIRTUAL_TIME_BUDGET_MS = 10_000
@@ -86,14 +84,6 @@ frame.src = target;
 CONTROL = """<!doctype html><html><head><title>control</title></head><body>
 <img src="{good}"><img src="no-such-image.png"><a href="no-such-page.html">dead</a>
 </body></html>"""
-
-
-def chromium_binary() -> str | None:
-    for name in CHROMIUM_NAMES:
-        found = shutil.which(name)
-        if found:
-            return found
-    return None
 
 
 @pytest.fixture(scope="module")
@@ -183,23 +173,6 @@ def _tiny_png() -> bytes:
     fig.savefig(buffer, format="png")
     plt.close(fig)
     return buffer.getvalue()
-
-
-def run_chromium(binary: str, profile: Path, *args: str) -> subprocess.CompletedProcess:
-    """Run headless Chromium once, bounded in time; its whole process group is killed on timeout."""
-    command = [
-        binary, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--no-first-run", "--disable-sync", "--disable-quic",
-        f"--user-data-dir={profile}", *args,
-    ]  # fmt: skip
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
-    try:
-        stdout, stderr = process.communicate(timeout=CHROMIUM_TIMEOUT_SECONDS)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.communicate()
-        pytest.fail(f"chromium took over {CHROMIUM_TIMEOUT_SECONDS} s: {' '.join(args)}")
-    return subprocess.CompletedProcess(command, process.returncode, stdout, stderr)
 
 
 def probe(binary: str, profile: Path, base: str, page: str) -> dict:

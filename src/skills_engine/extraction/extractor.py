@@ -25,7 +25,6 @@ from __future__ import annotations
 import bisect
 import hashlib
 import logging
-import os
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -33,7 +32,7 @@ import numpy as np
 import pandas as pd
 
 from .. import config
-from .lexical import _STOP, MAX_TEXT_CHARS, TOKEN_RE, LexicalMatcher, clean_text, split_sentences
+from .lexical import _STOP, TOKEN_RE, LexicalMatcher, clean_text, split_sentences
 
 log = logging.getLogger(__name__)
 

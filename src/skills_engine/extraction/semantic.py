@@ -179,7 +179,7 @@ def token_vectors(texts: Sequence[str]) -> list[tuple[np.ndarray, np.ndarray]]:
             return_offsets_mapping=True, return_tensors="pt",
         )
         offsets = encoded.pop("offset_mapping").numpy()
-        special = encoded.pop("special_tokens_mask", None)
+        encoded.pop("special_tokens_mask", None)  # not a model input
         with torch.inference_mode():
             hidden = transformer(**encoded).last_hidden_state.numpy()
         mask = encoded["attention_mask"].numpy().astype(bool)
