@@ -24,3 +24,14 @@ def real_mirror() -> Path:
 @pytest.fixture
 def tests_data() -> Path:
     return TESTS_DATA
+
+
+@pytest.fixture(scope="module")
+def chromium() -> str:
+    """Debian's headless Chromium, or a skip saying how to install it."""
+    from browser_support import chromium_binary
+
+    found = chromium_binary()
+    if found is None:
+        pytest.skip("no chromium binary on PATH (apt-get install -y chromium)")
+    return found

@@ -21,7 +21,7 @@ from urllib.parse import quote
 import pytest
 from selectolax.lexbor import LexborHTMLParser
 
-from browser_support import chromium_binary, run_chromium, serve_app
+from browser_support import run_chromium, serve_app
 
 from skills_engine import api, api_export, artifacts
 
@@ -96,14 +96,6 @@ frame.src = new URLSearchParams(location.search).get("page");
 </script>
 </body></html>
 """
-
-
-@pytest.fixture(scope="module")
-def chromium() -> str:
-    found = chromium_binary()
-    if found is None:
-        pytest.skip("no chromium binary on PATH (apt-get install -y chromium)")
-    return found
 
 
 @pytest.fixture

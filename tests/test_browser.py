@@ -25,7 +25,7 @@ from pathlib import Path
 import pytest
 from selectolax.lexbor import LexborHTMLParser
 
-from browser_support import chromium_binary, run_chromium
+from browser_support import run_chromium
 
 from skills_engine import site
 
@@ -84,14 +84,6 @@ frame.src = target;
 CONTROL = """<!doctype html><html><head><title>control</title></head><body>
 <img src="{good}"><img src="no-such-image.png"><a href="no-such-page.html">dead</a>
 </body></html>"""
-
-
-@pytest.fixture(scope="module")
-def chromium() -> str:
-    found = chromium_binary()
-    if found is None:
-        pytest.skip("no chromium binary on PATH (apt-get install -y chromium)")
-    return found
 
 
 @pytest.fixture(scope="module")

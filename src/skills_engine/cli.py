@@ -18,6 +18,15 @@ def _setup_logging(verbose: bool) -> None:
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
 
 
+def _print_figures(figures: dict, as_json: bool) -> None:
+    """One figure per line; with ``--json`` the same figures as one JSON object on the last line."""
+    width = max((len(key) for key in figures), default=0) + 2
+    for key, value in figures.items():
+        typer.echo(f"{key:<{width}} {value}")
+    if as_json:
+        typer.echo(json.dumps(figures))
+
+
 def _fail(message: str) -> None:
     typer.secho(f"error: {message}", fg=typer.colors.RED, err=True)
     raise typer.Exit(code=1)
@@ -191,10 +200,7 @@ def bench_sourcing(as_json: bool = typer.Option(False, "--json", help="Print one
     from . import bench
 
     figures = bench.bench_sourcing()
-    for key, value in figures.items():
-        typer.echo(f"{key:<28} {value}")
-    if as_json:
-        typer.echo(json.dumps(figures))
+    _print_figures(figures, as_json)
 
 
 @bench_app.command("extraction")
@@ -206,10 +212,7 @@ def bench_extraction(
     from .extraction import bench
 
     figures = bench.bench_extraction(n_adverts)
-    for key, value in figures.items():
-        typer.echo(f"{key:<28} {value}")
-    if as_json:
-        typer.echo(json.dumps(figures))
+    _print_figures(figures, as_json)
 
 
 @bench_app.command("pipeline")
@@ -224,10 +227,7 @@ def bench_pipeline(
         figures = bench.bench_pipeline(params)
     except runner.NotebookRunError as error:
         _fail(str(error))
-    for key, value in figures.items():
-        typer.echo(f"{key:<34} {value}")
-    if as_json:
-        typer.echo(json.dumps(figures))
+    _print_figures(figures, as_json)
 
 
 @bench_app.command("recommend")
@@ -239,10 +239,7 @@ def bench_recommend(as_json: bool = typer.Option(False, "--json", help="Print on
         figures = bench.bench_recommend()
     except FileNotFoundError as error:
         _fail(str(error))
-    for key, value in figures.items():
-        typer.echo(f"{key:<28} {value}")
-    if as_json:
-        typer.echo(json.dumps(figures))
+    _print_figures(figures, as_json)
 
 
 
