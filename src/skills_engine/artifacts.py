@@ -8,11 +8,10 @@ incompatible version of the package.
 from __future__ import annotations
 
 import datetime as dt
-import os
-import tempfile
 from pathlib import Path
 
 from . import __version__, config, pipeline
+from .atomic import atomic_path
 
 #: Bumped whenever the pickled engine's structure changes; older files are refused.
 ARTIFACT_VERSION = 1
@@ -47,16 +46,9 @@ def save_engine(engine, extra: dict | None = None, path: Path | None = None) -> 
     import joblib
 
     path = Path(path or artifact_path())
-    path.parent.mkdir(parents=True, exist_ok=True)
     payload = {"engine": engine, "meta": provenance() | (extra or {})}
-    handle = tempfile.NamedTemporaryFile(dir=path.parent, prefix=f".{path.name}.", suffix=".part", delete=False)
-    handle.close()
-    try:
-        joblib.dump(payload, handle.name, compress=3)
-        os.replace(handle.name, path)
-    except BaseException:
-        Path(handle.name).unlink(missing_ok=True)
-        raise
+    with atomic_path(path) as part:
+        joblib.dump(payload, part, compress=3)
     return path
 
 

@@ -8,8 +8,6 @@ temporary file beside the target, then a rename, so a crash never leaves half a 
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,38 +15,23 @@ from pathlib import Path
 import pandas as pd
 
 from . import config, sourcing
+from .atomic import atomic_path
 
 # --- atomic writes --------------------------------------------------------------------
 
 
 def atomic_write_parquet(frame: pd.DataFrame, path: Path) -> Path:
     """Write ``frame`` to ``path`` as parquet, atomically."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle = tempfile.NamedTemporaryFile(dir=path.parent, prefix=f".{path.name}.", suffix=".part", delete=False)
-    handle.close()
-    try:
-        frame.to_parquet(handle.name, index=False)
-        os.replace(handle.name, path)
-    except BaseException:
-        Path(handle.name).unlink(missing_ok=True)
-        raise
-    return path
+    with atomic_path(path) as part:
+        frame.to_parquet(part, index=False)
+    return Path(path)
 
 
 def atomic_write_text(path: Path, text: str) -> Path:
     """Write text atomically (JSON findings, YAML, HTML)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle = tempfile.NamedTemporaryFile("w", dir=path.parent, prefix=f".{path.name}.", suffix=".part", delete=False, encoding="utf-8")
-    try:
-        with handle:
-            handle.write(text)
-        os.replace(handle.name, path)
-    except BaseException:
-        Path(handle.name).unlink(missing_ok=True)
-        raise
-    return path
+    with atomic_path(path) as part:
+        part.write_text(text, encoding="utf-8")
+    return Path(path)
 
 
 def atomic_write_json(path: Path, payload: object) -> Path:

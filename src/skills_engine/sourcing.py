@@ -16,7 +16,6 @@ import logging
 import os
 import shutil
 import tarfile
-import tempfile
 import time
 import urllib.parse
 from collections.abc import Iterable, Iterator
@@ -28,6 +27,7 @@ from pathlib import Path
 import yaml
 
 from . import config
+from .atomic import atomic_path
 
 log = logging.getLogger(__name__)
 
@@ -190,21 +190,15 @@ def _verified_write(chunks: Iterable[bytes], destination: Path, expected_sha256:
     A failure at any point (an exception while reading, a checksum mismatch) removes the
     temporary file, so ``destination`` is either absent or complete and correct.
     """
-    destination.parent.mkdir(parents=True, exist_ok=True)
     digest = hashlib.sha256()
-    handle = tempfile.NamedTemporaryFile(dir=destination.parent, prefix=f".{destination.name}.", suffix=".part", delete=False)
-    try:
-        with handle:
+    with atomic_path(destination) as part:
+        with open(part, "wb") as handle:
             for chunk in chunks:
                 digest.update(chunk)
                 handle.write(chunk)
         actual = digest.hexdigest()
         if actual != expected_sha256:
             raise ChecksumMismatchError(destination.name, expected_sha256, actual, origin)
-        os.replace(handle.name, destination)
-    except BaseException:
-        Path(handle.name).unlink(missing_ok=True)
-        raise
     return destination
 
 
@@ -335,9 +329,8 @@ def fetch_folder(ds: Dataset, raw_dir: Path | None = None, mirror: Path | None =
             _verified_write(_file_chunks(origin), target / name, expected, str(origin))
         else:
             _download(ds.folder.file_url(name), target / name, expected)
-    from .getters import atomic_write_text  # getters imports this module: import at use
-
-    atomic_write_text(stamp, digest)
+    with atomic_path(stamp) as part:
+        part.write_text(digest)
     return target
 
 

