@@ -40,6 +40,11 @@ def build_training(advert_skills: pd.DataFrame, occupations_of_adverts: pd.DataF
     )
 
 
+def default_methods(random_state: int = RANDOM_STATE) -> dict:
+    """A fresh instance of every compared method (:data:`skills_engine.ranking.METHODS`)."""
+    return {name: cls(random_state=random_state) for name, cls in ranking.METHODS.items()}
+
+
 def evaluate_methods(
     adverts: pd.DataFrame,
     training_pairs: pd.DataFrame,
@@ -56,7 +61,7 @@ def evaluate_methods(
     row per (method, metric) with the bootstrap interval; ``per_query`` has each held-out
     advert's rank under each method with its source and region, for breakdowns.
     """
-    methods = methods or {name: cls(random_state=random_state) for name, cls in ranking.METHODS.items()}
+    methods = methods or default_methods(random_state)
     with_skills = adverts.loc[adverts["advert_id"].isin(training_pairs["advert_id"])]
     train_ids, test_ids = evaluation.employer_split(with_skills, random_state=random_state)
     train = training_pairs.loc[training_pairs["advert_id"].isin(train_ids)]
@@ -98,7 +103,7 @@ def breakdown(per_query: pd.DataFrame, by: str, metric: str = "top5", min_count:
 def hide_half_check(occupations: pd.DataFrame, occupation_skills: pd.DataFrame, skills: pd.DataFrame, training_pairs: pd.DataFrame,
                     methods: dict | None = None, random_state: int = RANDOM_STATE) -> pd.DataFrame:
     """ESCO-derived check: hide half of each occupation's essential skills, rank with the rest."""
-    methods = methods or {name: cls(random_state=random_state) for name, cls in ranking.METHODS.items()}
+    methods = methods or default_methods(random_state)
     queries = evaluation.hide_half_queries(occupation_skills, random_state=random_state)
     skill_uris, occupation_uris = skills["skill_uri"].tolist(), occupations["occupation_uri"].tolist()
     position = {uri: i for i, uri in enumerate(occupation_uris)}

@@ -56,8 +56,7 @@ def build() -> RegionalInputs:
     text_adverts = adverts.loc[adverts["advert_id"].isin(from_text["advert_id"])]
     skill_counts, text_region_totals = regional.item_region_counts(from_text, text_adverts, "skill_uri", "skill_label")
     indeed_regional, indeed_national = getters.read_processed("indeed_regional"), getters.read_processed("indeed_national")
-    national = indeed_national.query("series == 'total postings'")[["date", "geography", "index"]]
-    index_series = regional.smoothed_index(pd.concat([indeed_regional[["date", "geography", "index"]], national]))
+    index_series = regional.smoothed_index(sectors.regions_and_nation(indeed_regional, indeed_national))
     return RegionalInputs(
         adverts=labelled,
         occupation_counts=occupation_counts,

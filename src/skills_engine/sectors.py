@@ -87,7 +87,12 @@ def occupation_sector_growth(occupations: pd.DataFrame, sector_index: pd.DataFra
     )
 
 
+def regions_and_nation(regional_index: pd.DataFrame, national_index: pd.DataFrame) -> pd.DataFrame:
+    """The twelve regional series and the national total (``geography = United Kingdom``) in one long frame."""
+    national = national_index.query("series == 'total postings'")[["date", "geography", "index"]]
+    return pd.concat([regional_index[["date", "geography", "index"]], national], ignore_index=True)
+
+
 def region_growth(regional_index: pd.DataFrame, national_index: pd.DataFrame, months: int = 12) -> pd.DataFrame:
     """Growth of each region's index and of the national index (``geography = United Kingdom``)."""
-    national = national_index.query("series == 'total postings'")[["date", "geography", "index"]]
-    return regional.index_growth(pd.concat([regional_index[["date", "geography", "index"]], national]), months=months)
+    return regional.index_growth(regions_and_nation(regional_index, national_index), months=months)
