@@ -134,7 +134,7 @@ def outward_code(postcode: object) -> str | None:
     >>> outward_code("not a postcode") is None
     True
     """
-    match = _OUTWARD.match(str(postcode or "").upper().replace(" ", " "))
+    match = _OUTWARD.match(str(postcode or "").upper())
     if match is None:
         compact = str(postcode or "").upper().replace(" ", "")
         match = _OUTWARD.match(compact[:-3] + " " + compact[-3:]) if len(compact) > 4 else None

@@ -10,15 +10,7 @@ from __future__ import annotations
 import pandas as pd
 
 from . import getters
-
-#: Indeed's regional series uses these names; map them onto the ITL1 names we publish.
-INDEED_REGION_NAMES = {
-    "East": "East of England",
-    "East of England": "East of England",
-    "Yorkshire and The Humber": "Yorkshire and The Humber",
-    "Yorkshire and the Humber": "Yorkshire and The Humber",
-    "Yorkshire & the Humber": "Yorkshire and The Humber",
-}
+from .regions import region_from_place
 
 
 def split_labels(text: str) -> list[str]:
@@ -116,7 +108,8 @@ def tidy_indeed_regional(raw: pd.DataFrame) -> pd.DataFrame:
     return (
         raw.assign(
             date=lambda d: pd.to_datetime(d["date"]),
-            geography=lambda d: d["region"].map(lambda name: INDEED_REGION_NAMES.get(name, name)),
+            # Indeed writes "Yorkshire & the Humber"; the region aliases know every spelling
+            geography=lambda d: d["region"].map(lambda name: region_from_place(name) or name),
             series="total postings",
             level="region",
         )
