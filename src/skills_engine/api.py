@@ -90,8 +90,7 @@ def region_from(text: str) -> str | None:
     >>> region_from("north-east"), region_from("North East"), region_from("Atlantis")
     ('North East', 'North East', None)
     """
-    slug = config.slugify(str(text))
-    return next((region for region in config.REGIONS if config.slugify(region) == slug), None)
+    return config.region_for_slug(text)
 
 
 def _region_list() -> list[dict]:

@@ -106,3 +106,13 @@ def slugify(name: str) -> str:
     import re
 
     return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
+
+
+def region_for_slug(slug: str) -> str | None:
+    """The region whose slug is ``slug`` (or whose name slugifies to it), else ``None``.
+
+    >>> region_for_slug("north-east"), region_for_slug("North East"), region_for_slug("atlantis")
+    ('North East', 'North East', None)
+    """
+    wanted = slugify(str(slug))
+    return next((region for region in REGIONS if slugify(region) == wanted), None)

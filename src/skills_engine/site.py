@@ -110,8 +110,7 @@ def run_label(run: str) -> str:
     >>> run_label("sample")
     'Sample'
     """
-    by_slug = {config.slugify(region): region for region in config.REGIONS}
-    return by_slug.get(run, run.replace("-", " ").replace("_", " ").capitalize())
+    return config.region_for_slug(run) or run.replace("-", " ").replace("_", " ").capitalize()
 
 
 def _run_order(run: str) -> tuple[int, str]:
