@@ -7,9 +7,10 @@ import json
 import pandas as pd
 import pytest
 
-from skills_engine import adverts as ad
-from skills_engine import describe, schema
-from skills_engine.regions import RegionLookups
+from skills_engine.data import adverts as ad
+from skills_engine.data import quality
+from skills_engine.data import schema
+from skills_engine.data.places import RegionLookups
 
 
 @pytest.fixture
@@ -107,7 +108,7 @@ def test_duplicate_rule_keeps_the_first_repost(nhs, lookups):
 
 def test_failures_are_counted_by_reason(nhs, lookups):
     table = build(nhs, lookups).reset_index()
-    failures = describe.failure_counts(table)
+    failures = quality.failure_counts(table)
     region_fail = failures.query("field == 'region'").set_index(["source", "reason"])["adverts"].to_dict()
     assert region_fail == {
         ("adzuna", "country only or outside the twelve regions"): 1,
@@ -137,13 +138,14 @@ def test_schema_rejects_implausible_salary_and_duplicate_ids(nhs, lookups):
 
 @pytest.mark.mirror
 def test_real_adverts_table_meets_its_targets(real_mirror):
-    from skills_engine import getters, pipeline
+    from skills_engine import getters
+    from skills_engine.data import tables
 
-    pipeline.build_data()
+    tables.build_data()
     adverts = getters.read_adverts()
     schema.validate_adverts(adverts)
     assert adverts.groupby("source").size().to_dict().keys() == {"nhs_jobs", "reed", "adzuna"}
-    rates = describe.fill_rates(adverts)
+    rates = quality.fill_rates(adverts)
     assert rates["region_filled"] >= 0.95
     assert rates["salary_filled_where_digit"] >= 0.95
-    assert pipeline.build_data()["skipped"] is True
+    assert tables.build_data()["skipped"] is True

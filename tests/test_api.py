@@ -1,6 +1,6 @@
 """The HTTP API, its static export and its load client, on the tiny labour market of recommend_world.
 
-The engine is fitted on hand-written data, saved with :func:`skills_engine.artifacts.save_engine`
+The engine is fitted on hand-written data, saved with :func:`skills_engine.recommender.artifacts.save_engine`
 into the test's folder and loaded by the app at start-up, as in production; the project's
 real artefact is never read.
 """
@@ -17,8 +17,12 @@ from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from browser_support import serve_app
-from skills_engine import api, api_bench, api_export, artifacts, config
-from skills_engine.recommend import MAX_K, MAX_SKILLS, Recommender
+from skills_engine import config
+from skills_engine.service import api
+from skills_engine.bench import api_load
+from skills_engine.publish import tryit
+from skills_engine.recommender import artifacts
+from skills_engine.recommender.engine import MAX_K, MAX_SKILLS, Recommender
 
 spec = importlib.util.spec_from_file_location("api_world", Path(__file__).parent / "data" / "api_world.py")
 api_world = importlib.util.module_from_spec(spec)
@@ -302,15 +306,15 @@ QUERIES = [
 
 @pytest.fixture(scope="module")
 def exported(engine, tmp_path_factory) -> dict:
-    path = api_export.export_static_model(engine, tmp_path_factory.mktemp("export") / "model.json", meta={"built_at": "x", "secret": "y"})
+    path = tryit.export_static_model(engine, tmp_path_factory.mktemp("export") / "model.json", meta={"built_at": "x", "secret": "y"})
     return json.loads(path.read_text(encoding="utf-8"))
 
 
 @pytest.mark.parametrize(("skills", "region"), QUERIES)
 def test_exported_model_ranks_as_the_engine(engine, exported, skills, region):
-    ids, unknown = api_export.match_skills(exported, skills)
+    ids, unknown = tryit.match_skills(exported, skills)
     assert unknown == []
-    ranked = api_export.rank_exported(exported, ids, k=5)
+    ranked = tryit.rank_exported(exported, ids, k=5)
     answer = engine.recommend(skills, region=region, k=5)
     assert [uri for uri, _ in ranked] == [r["occupation_uri"] for r in answer["results"]]
     # weights are exported to 4 decimals: each score moves by at most n_skills * 5e-5
@@ -318,7 +322,7 @@ def test_exported_model_ranks_as_the_engine(engine, exported, skills, region):
 
 
 def test_exported_model_publishes_aggregates_only(exported):
-    assert exported["engine"] == {key: ("x" if key == "built_at" else None) for key in api_export.META_FIELDS}
+    assert exported["engine"] == {key: ("x" if key == "built_at" else None) for key in tryit.META_FIELDS}
     minimum = exported["min_count"]
     occupations = {o["u"]: o for o in exported["occupations"]}
     counts = [o["dem"] for o in occupations.values()] + [o["sal"][1] for o in occupations.values() if o["sal"][2] == "ads"]
@@ -333,11 +337,11 @@ def test_exported_model_publishes_aggregates_only(exported):
 
 
 def test_site_assets_are_written_together(engine, tmp_path):
-    folder = api_export.write_site_assets(engine, tmp_path / "site")
-    assert sorted(p.name for p in folder.iterdir()) == sorted([api_export.MODEL_FILE, *api_export.ASSETS])
+    folder = tryit.write_site_assets(engine, tmp_path / "site")
+    assert sorted(p.name for p in folder.iterdir()) == sorted([tryit.MODEL_FILE, *tryit.ASSETS])
     assert "score" in (folder / "skills-engine.js").read_text(encoding="utf-8")
-    bare = api_export.write_site_assets(None, tmp_path / "bare")
-    assert sorted(p.name for p in bare.iterdir()) == sorted(api_export.ASSETS)
+    bare = tryit.write_site_assets(None, tmp_path / "bare")
+    assert sorted(p.name for p in bare.iterdir()) == sorted(tryit.ASSETS)
 
 
 # --- the load client --------------------------------------------------------------------------------
@@ -351,7 +355,7 @@ def live_server(artefact):
 
 
 def test_bench_api_reports_every_level(live_server):
-    result = api_bench.bench_api(live_server, levels=(1, 4), requests_per_level=12)
+    result = api_load.bench_api(live_server, levels=(1, 4), requests_per_level=12)
     assert [run["concurrency"] for run in result["runs"]] == [1, 4]
     for run in result["runs"]:
         assert run["requests"] == 12 and run["errors"] == 0, run
@@ -360,7 +364,7 @@ def test_bench_api_reports_every_level(live_server):
 
 def test_bench_api_counts_errors(live_server):
     # /recommend under a wrong path answers 404: every request is an error, none is lost
-    result = api_bench.bench_api(live_server + "/nowhere", levels=(2,), requests_per_level=6)
+    result = api_load.bench_api(live_server + "/nowhere", levels=(2,), requests_per_level=6)
     assert result["runs"][0]["errors"] == 6 and result["runs"][0]["error_kinds"] == ["HTTP 404"]
 
 
@@ -370,10 +374,10 @@ def test_bench_api_json_last_line(live_server):
     result = CliRunner().invoke(app, ["bench", "api", "--url", live_server, "--requests", "5", "--json"])
     assert result.exit_code == 0, result.output
     runs = json.loads(result.output.strip().splitlines()[-1])["runs"]
-    assert [run["concurrency"] for run in runs] == list(api_bench.LEVELS)
+    assert [run["concurrency"] for run in runs] == list(api_load.LEVELS)
     assert {"concurrency", "requests_per_second", "p50_ms", "p99_ms", "errors"} <= set(runs[-1])
 
 
 def test_bench_api_refuses_a_remote_url():
     with pytest.raises(ValueError, match="loopback"):
-        api_bench.check_url("http://example.org:8000")
+        api_load.check_url("http://example.org:8000")

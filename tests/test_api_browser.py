@@ -4,7 +4,7 @@ A probe page, served from the same origin as the page under test (so it may reac
 iframe), types skills into the page's box, picks an autocomplete suggestion, chooses a
 region, presses the button, waits for the answer and writes what the page shows into a
 ``data-result`` attribute that ``chromium --dump-dom`` prints. The static version is built
-with :func:`skills_engine.api_export.write_site_assets` and the HTML block of
+with :func:`skills_engine.publish.tryit.write_site_assets` and the HTML block of
 ``site/try-it.qmd``, and served by ``http.server``, which cannot answer an API call.
 """
 
@@ -23,7 +23,9 @@ from selectolax.lexbor import LexborHTMLParser
 
 from browser_support import run_chromium, serve_app
 
-from skills_engine import api, api_export, artifacts
+from skills_engine.service import api
+from skills_engine.publish import tryit
+from skills_engine.recommender import artifacts
 
 pytestmark = pytest.mark.browser
 
@@ -152,7 +154,7 @@ def try_it_block() -> str:
 def static_server(engine, tmp_path_factory):
     """A built static folder (model, script, page) served by http.server: no API behind it."""
     folder = tmp_path_factory.mktemp("static-site")
-    api_export.write_site_assets(engine, folder)
+    tryit.write_site_assets(engine, folder)
     page = f'<!doctype html><html><head><meta charset="utf-8"><title>Try it</title></head><body>\n{try_it_block()}\n</body></html>'
     (folder / "try-it.html").write_text(page, encoding="utf-8")
     (folder / "__probe__.html").write_text(PROBE, encoding="utf-8")

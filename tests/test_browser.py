@@ -27,7 +27,7 @@ from selectolax.lexbor import LexborHTMLParser
 
 from browser_support import run_chromium
 
-from skills_engine import site
+from skills_engine.publish import site
 
 pytestmark = pytest.mark.browser
 

@@ -7,7 +7,8 @@ import importlib.util
 import numpy as np
 import pytest
 
-from skills_engine import evaluation, ranking
+from skills_engine.recommender import evaluation
+from skills_engine.recommender import rankers as ranking
 
 
 def _world():

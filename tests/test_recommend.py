@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from skills_engine.recommend import MAX_SKILLS, Recommender, SkillResolver
+from skills_engine.recommender.engine import MAX_SKILLS, Recommender, SkillResolver
 
 spec = importlib.util.spec_from_file_location("recommend_world", Path(__file__).parent / "data" / "recommend_world.py")
 world = importlib.util.module_from_spec(spec)

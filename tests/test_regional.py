@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from skills_engine import regional
+from skills_engine.regional import comparison, growth, tiles
 from skills_engine.config import REGIONS
 
 
@@ -28,7 +28,7 @@ def test_location_quotient_arithmetic_and_interval(adverts):
     items = pd.DataFrame({"advert_id": list(range(50)) + list(range(100, 150)), "skill": "welding"})
     # 'rare' appears in 3 North East adverts only: below the published minimum
     items = pd.concat([items, pd.DataFrame({"advert_id": [0, 1, 2, 2], "skill": "rare"})])
-    table = regional.share_comparison(items, adverts, "North East", "skill").set_index("skill")
+    table = comparison.share_comparison(items, adverts, "North East", "skill").set_index("skill")
     welding = table.loc["welding"]
     assert welding["region_share"] == pytest.approx(0.5)
     assert welding["rest_share"] == pytest.approx(50 / 300)
@@ -39,32 +39,32 @@ def test_location_quotient_arithmetic_and_interval(adverts):
     assert welding["n_region"] == 100 and welding["n_national"] == 400  # unplaced adverts excluded
     rare = table.loc["rare"]
     assert bool(rare["suppressed"]) and np.isnan(rare["location_quotient"]) and rare["national_adverts"] == 3
-    over, under = regional.over_under_represented(table.reset_index())
+    over, under = comparison.over_under_represented(table.reset_index())
     assert over["skill"].tolist() == ["welding"] and under.empty
 
 
 def test_median_salary_comparison(adverts):
-    table = regional.median_salary_comparison(adverts, "North East", "occupation").iloc[0]
+    table = comparison.median_salary_comparison(adverts, "North East", "occupation").iloc[0]
     assert table["region_median"] == 30_000 and table["rest_median"] == 40_000
     assert table["ratio"] == pytest.approx(0.75)
     assert table["ratio_low"] <= 0.75 <= table["ratio_high"]
     few = adverts.iloc[95:].reset_index(drop=True)  # only 5 North East adverts left
-    assert bool(regional.median_salary_comparison(few, "North East", "occupation").iloc[0]["suppressed"])
+    assert bool(comparison.median_salary_comparison(few, "North East", "occupation").iloc[0]["suppressed"])
 
 
 def test_index_growth_uses_smoothed_levels():
     dates = pd.date_range("2020-02-01", "2022-02-01", freq="D")
     flat = pd.DataFrame({"date": dates, "geography": "Flat", "index": 100.0})
     doubling = pd.DataFrame({"date": dates, "geography": "Up", "index": np.where(dates >= "2021-06-01", 200.0, 100.0)})
-    growth = regional.index_growth(pd.concat([flat, doubling])).set_index("geography")
-    assert growth.loc["Flat", "change_12m"] == pytest.approx(0.0)
-    assert growth.loc["Flat", "change_since_feb_2020"] == pytest.approx(0.0)
-    assert growth.loc["Up", "change_12m"] == pytest.approx(1.0)
-    assert growth.loc["Up", "change_since_feb_2020"] == pytest.approx(1.0)
+    changes = growth.index_growth(pd.concat([flat, doubling])).set_index("geography")
+    assert changes.loc["Flat", "change_12m"] == pytest.approx(0.0)
+    assert changes.loc["Flat", "change_since_feb_2020"] == pytest.approx(0.0)
+    assert changes.loc["Up", "change_12m"] == pytest.approx(1.0)
+    assert changes.loc["Up", "change_since_feb_2020"] == pytest.approx(1.0)
 
 
 def test_tile_grid_places_every_region_once():
-    grid = regional.tile_grid(pd.Series({"North East": 1.2}))
+    grid = tiles.tile_grid(pd.Series({"North East": 1.2}))
     assert sorted(grid["region"]) == sorted(REGIONS)
     assert not grid[["col", "row"]].duplicated().any()
     assert grid.set_index("region").loc["North East", "value"] == 1.2
@@ -72,7 +72,7 @@ def test_tile_grid_places_every_region_once():
 
 
 def test_regions_table_suppresses_small_regions(adverts):
-    table = regional.regions_table(adverts).set_index("region")
+    table = comparison.regions_table(adverts).set_index("region")
     assert list(table.index) == list(REGIONS)
     assert table.loc["North East", "adverts"] == 100 and table.loc["North East", "median_salary"] == 30_000
     assert table.loc["Wales", "adverts"] == 0 and bool(table.loc["Wales", "suppressed"])
@@ -81,6 +81,6 @@ def test_regions_table_suppresses_small_regions(adverts):
 
 def test_items_that_carry_their_own_region_column_are_counted_once(adverts):
     items = adverts.assign(occupation="nurse")[["advert_id", "occupation", "region"]]
-    counts, totals = regional.item_region_counts(items.dropna(subset=["region"]), adverts, "occupation")
+    counts, totals = comparison.item_region_counts(items.dropna(subset=["region"]), adverts, "occupation")
     assert counts.set_index("region")["adverts"].to_dict() == {"London": 300, "North East": 100}
     assert totals.to_dict() == {"London": 300, "North East": 100}

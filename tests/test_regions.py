@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from skills_engine.regions import RegionLookups, outward_code, region_from_place
+from skills_engine.data.places import RegionLookups, outward_code, region_from_place
 
 
 @pytest.fixture

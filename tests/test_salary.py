@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from skills_engine import config
-from skills_engine.salary import OUTPUT_COLUMNS, PERIODS, ParsedSalary, parse_salaries, parse_salary
+from skills_engine.data.salary import OUTPUT_COLUMNS, PERIODS, ParsedSalary, parse_salaries, parse_salary
 
 CASES_CSV = Path(__file__).parent / "data" / "salary_cases.csv"
 #: Share of real salary strings holding a digit (and no "****" mask) that must get an annual

@@ -17,8 +17,9 @@ import pytest
 import yaml
 from selectolax.lexbor import LexborHTMLParser as HTMLParser
 
-from skills_engine import config, site
-from skills_engine.sourcing import data_log
+from skills_engine import config
+from skills_engine.publish import site
+from skills_engine.data.sourcing import data_log
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = Path(__file__).parent / "data"

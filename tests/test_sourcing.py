@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from skills_engine import sourcing
-from skills_engine.sourcing import ChecksumMismatchError, Dataset, FolderSource, MissingSourceError, SourceFile
+from skills_engine.data import sourcing
+from skills_engine.data.sourcing import ChecksumMismatchError, Dataset, FolderSource, MissingSourceError, SourceFile
 
 BASE = "https://raw.githubusercontent.com/owner/repo/abc123"
 PAYLOAD = b"region,count\nNorth East,12\nLondon,40\n"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from skills_engine.text import MAX_DESCRIPTION_CHARS, html_to_text
+from skills_engine.data.text import MAX_DESCRIPTION_CHARS, html_to_text
 
 
 @pytest.mark.parametrize(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from skills_engine.titles import TitleNormaliser, clean_title, evaluate_titles
+from skills_engine.occupations.titles import TitleNormaliser, clean_title, evaluate_titles
 
 # (raw advert title, canonical title) written by hand from the kinds of noise adverts carry.
 NOISY_TITLES = [

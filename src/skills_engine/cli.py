@@ -39,11 +39,12 @@ def data(
     verbose: bool = typer.Option(False, "--verbose", "-v"),
 ) -> None:
     """Fetch and verify every source, then build the tidy tables in data/processed."""
-    from . import pipeline, sourcing
+    from skills_engine.data import tables
+    from skills_engine.data import sourcing
 
     _setup_logging(verbose)
     try:
-        report = pipeline.build_data(adzuna_file, force=force)
+        report = tables.build_data(adzuna_file, force=force)
     except (sourcing.SourcingError, FileNotFoundError, ValueError) as error:
         _fail(str(error))
     if report.get("skipped"):
@@ -63,7 +64,7 @@ def run(
     verbose: bool = typer.Option(False, "--verbose", "-v"),
 ) -> None:
     """Execute the notebooks in order with papermill into reports/<run-name>/."""
-    from . import runner
+    from skills_engine import runner
 
     _setup_logging(verbose)
     overrides = {"region": region} if region else {}
@@ -89,8 +90,8 @@ def site(
     verbose: bool = typer.Option(False, "--verbose", "-v"),
 ) -> None:
     """Render the website of findings into _site/ (notebooks are not re-executed)."""
-    from . import config
-    from . import site as site_builder
+    from skills_engine import config
+    from skills_engine.publish import site as site_builder
 
     _setup_logging(verbose)
     try:
@@ -103,11 +104,13 @@ def site(
 @app.command()
 def extract(verbose: bool = typer.Option(False, "--verbose", "-v")) -> None:
     """Extract ESCO skills from every advert (cached by text hash) into data/processed/advert_skills.parquet."""
-    from . import getters, modelling
+    from skills_engine import getters
+    from skills_engine.extraction.advert_skills import build_advert_skills
+    from skills_engine.occupations.labelling import ensure_advert_occupations
 
     _setup_logging(verbose)
     adverts = getters.read_adverts(columns=["advert_id", "title", "description"])
-    table = modelling.build_advert_skills(adverts, modelling.ensure_advert_occupations(adverts))
+    table = build_advert_skills(adverts, ensure_advert_occupations(adverts))
     getters.write_processed(table, "advert_skills")
     typer.echo(f"{len(table):,} advert skills for {table['advert_id'].nunique():,} adverts written")
 
@@ -118,7 +121,7 @@ def eval_extraction(
     as_json: bool = typer.Option(False, "--json", help="Last line: one JSON object with the metrics."),
 ) -> None:
     """Score the skill extractor on a benchmark file: RP@1/5/10 (percent), MRR and speed."""
-    from .extraction import evaluate
+    from skills_engine.extraction import evaluate
 
     if not file.is_file():
         _fail(f"benchmark file not found: {file}")
@@ -135,18 +138,19 @@ def eval_extraction(
 @app.command("build-model")
 def build_model(verbose: bool = typer.Option(False, "--verbose", "-v")) -> None:
     """Fit the recommender on the processed tables and save data/processed/engine.joblib."""
-    from . import artifacts, modelling
+    from skills_engine.recommender import artifacts
+    from skills_engine.recommender import training
 
     _setup_logging(verbose)
     try:
-        engine = modelling.build_engine()
+        engine = training.build_engine()
     except FileNotFoundError as error:
         _fail(str(error))
     typer.echo(f"engine written to {artifacts.save_engine(engine)}")
 
 
 def _load_engine():
-    from . import artifacts
+    from skills_engine.recommender import artifacts
 
     try:
         return artifacts.load_engine()
@@ -170,7 +174,7 @@ def recommend(
     if as_json:
         typer.echo(json.dumps(answer | {"engine": meta}, default=str))
         return
-    from .recommend import format_answer
+    from skills_engine.recommender.engine import format_answer
 
     typer.echo(format_answer(answer))
 
@@ -181,25 +185,25 @@ def eval_recommend(
     n_bootstrap: int = typer.Option(1000, help="Bootstrap resamples for the 95% intervals."),
 ) -> None:
     """Rank occupations for held-out adverts (split by employer) with every method and compare."""
-    from . import modelling
+    from skills_engine.recommender import evaluation
 
     try:
-        result = modelling.evaluate_from_tables(n_bootstrap=n_bootstrap)
+        result = evaluation.evaluate_from_tables(n_bootstrap=n_bootstrap)
     except FileNotFoundError as error:
         _fail(str(error))
     table = result["summary"].pivot_table(index="method", columns="metric", values="value").round(4)
     typer.echo(f"held-out adverts: {result['n_test']:,} (trained on {result['n_train']:,}, split by employer)")
     typer.echo(table.to_string())
     if as_json:
-        typer.echo(json.dumps(modelling.evaluation_json(result)))
+        typer.echo(json.dumps(evaluation.evaluation_json(result)))
 
 
 @bench_app.command("sourcing")
 def bench_sourcing(as_json: bool = typer.Option(False, "--json", help="Print one JSON object as the last line.")) -> None:
     """Cold and warm seconds for sourcing plus normalisation of the full corpus, and peak memory."""
-    from . import bench
+    from skills_engine.bench import sourcing
 
-    figures = bench.bench_sourcing()
+    figures = sourcing.bench_sourcing()
     _print_figures(figures, as_json)
 
 
@@ -209,9 +213,9 @@ def bench_extraction(
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object as the last line."),
 ) -> None:
     """Adverts per second for the lexical stage and the full extractor, and peak memory."""
-    from .extraction import bench
+    from skills_engine.bench import extraction
 
-    figures = bench.bench_extraction(n_adverts)
+    figures = extraction.bench_extraction(n_adverts)
     _print_figures(figures, as_json)
 
 
@@ -221,10 +225,11 @@ def bench_pipeline(
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object as the last line."),
 ) -> None:
     """Seconds per notebook and in total for a full `run --all-regions` plus `site`."""
-    from . import bench, runner
+    from skills_engine import runner
+    from skills_engine.bench import pipeline
 
     try:
-        figures = bench.bench_pipeline(params)
+        figures = pipeline.bench_pipeline(params)
     except runner.NotebookRunError as error:
         _fail(str(error))
     _print_figures(figures, as_json)
@@ -233,10 +238,10 @@ def bench_pipeline(
 @bench_app.command("recommend")
 def bench_recommend(as_json: bool = typer.Option(False, "--json", help="Print one JSON object as the last line.")) -> None:
     """Fit seconds and the latency of one recommendation over all occupations (p50, p99)."""
-    from . import bench
+    from skills_engine.bench import recommend
 
     try:
-        figures = bench.bench_recommend()
+        figures = recommend.bench_recommend()
     except FileNotFoundError as error:
         _fail(str(error))
     _print_figures(figures, as_json)
@@ -256,7 +261,8 @@ def serve(
 
     import uvicorn
 
-    from . import api, artifacts
+    from skills_engine.service import api
+    from skills_engine.recommender import artifacts
 
     if artifact is not None:
         os.environ[api.ARTIFACT_ENV] = str(artifact)
@@ -271,7 +277,7 @@ def serve(
     options = {"host": host, "port": port, "access_log": False, "log_level": "warning", "timeout_graceful_shutdown": 5}
     if workers > 1:
         del engine
-        uvicorn.run("skills_engine.api:app", workers=workers, **options)
+        uvicorn.run("skills_engine.service.api:app", workers=workers, **options)
     else:
         uvicorn.run(api.create_app(engine, meta), **options)
 
@@ -283,10 +289,10 @@ def bench_api(
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object as the last line."),
 ) -> None:
     """Requests/second, p50 and p99 latency and errors of POST /recommend at 1, 10 and 50 clients."""
-    from . import api_bench
+    from skills_engine.bench import api_load
 
     try:
-        result = api_bench.bench_api(url, requests_per_level=requests)
+        result = api_load.bench_api(url, requests_per_level=requests)
     except ValueError as error:
         _fail(str(error))
     typer.echo(f"{'clients':>7} {'requests':>8} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8} {'errors':>6}")

@@ -14,8 +14,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import config, sourcing
-from .atomic import atomic_path
+from skills_engine import config
+from skills_engine.data import sourcing
+from skills_engine.atomic import atomic_path
 
 # --- atomic writes --------------------------------------------------------------------
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import yaml
 
-from . import config
+from skills_engine import config
 
 log = logging.getLogger(__name__)
 

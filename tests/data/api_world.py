@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from skills_engine.recommend import Recommender
+from skills_engine.recommender.engine import Recommender
 
 _spec = importlib.util.spec_from_file_location("recommend_world", Path(__file__).parent / "recommend_world.py")
 world = importlib.util.module_from_spec(_spec)

@@ -10,7 +10,7 @@ __all__ = ["SkillExtractor"]
 
 def __getattr__(name: str):
     if name == "SkillExtractor":
-        from .extractor import SkillExtractor
+        from skills_engine.extraction.extractor import SkillExtractor
 
         return SkillExtractor
     raise AttributeError(name)

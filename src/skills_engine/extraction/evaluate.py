@@ -89,7 +89,7 @@ def evaluate_file(path: str | Path, extractor=None, ks: Iterable[int] = (1, 5, 1
     """
     frame = read_benchmark(path)
     if extractor is None:
-        from .extractor import SkillExtractor
+        from skills_engine.extraction.extractor import SkillExtractor
 
         extractor = SkillExtractor().fit()
     return evaluate_frame(frame, extractor, ks)
@@ -142,7 +142,7 @@ class TfidfLabelRanker:
     def fit(self, taxonomy: pd.DataFrame | None = None) -> TfidfLabelRanker:
         from sklearn.feature_extraction.text import TfidfVectorizer
 
-        from .. import getters
+        from skills_engine import getters
 
         taxonomy = (getters.read_esco_skills() if taxonomy is None else taxonomy).reset_index(drop=True)
         texts = _label_table(taxonomy)
@@ -166,8 +166,8 @@ class MiniLMLabelRanker:
         self.cache_dir = cache_dir
 
     def fit(self, taxonomy: pd.DataFrame | None = None) -> MiniLMLabelRanker:
-        from .. import config, getters
-        from . import semantic
+        from skills_engine import config, getters
+        from skills_engine.extraction import semantic
 
         taxonomy = (getters.read_esco_skills() if taxonomy is None else taxonomy).reset_index(drop=True)
         texts = semantic.skill_texts(taxonomy, use_descriptions=True)
@@ -182,14 +182,14 @@ class MiniLMLabelRanker:
         return self
 
     def rank(self, sentence: str, k: int = 10) -> list[tuple[str, str, float]]:
-        from . import semantic
+        from skills_engine.extraction import semantic
 
         sims = self.vectors_ @ semantic.encode([sentence])[0]
         return _top_k(np.maximum.reduceat(sims, self.starts_), self.uris_, self.labels_, k)
 
 
 def _label_table(taxonomy: pd.DataFrame) -> pd.DataFrame:
-    from .semantic import skill_texts
+    from skills_engine.extraction.semantic import skill_texts
 
     return skill_texts(taxonomy, use_descriptions=False)
 

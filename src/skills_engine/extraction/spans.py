@@ -89,7 +89,7 @@ def _char_to_tokens(starts: list[int], tokens: list[str], a: int, b: int) -> tup
 
 def phrase_scores(extractor, phrases: list[str]) -> np.ndarray:
     """Best label cosine for each phrase (distinct phrases embedded once)."""
-    from . import semantic
+    from skills_engine.extraction import semantic
 
     distinct = sorted(set(phrases))
     best = np.zeros(len(distinct), dtype=np.float32)
@@ -154,12 +154,12 @@ def evaluate_skillspan(records: list[dict] | None = None, extractor=None, thresh
     dict
         ``n_sentences, n_gold, n_predicted`` and ``{exact,partial}_{precision,recall,f1}``.
     """
-    from .. import getters
+    from skills_engine import getters
 
     if records is None:
         records = getters.read_skillspan("dev_json")
     if extractor is None:
-        from .extractor import SkillExtractor
+        from skills_engine.extraction.extractor import SkillExtractor
 
         extractor = SkillExtractor().fit()
     predicted = predict_spans(records, extractor, threshold)
@@ -168,7 +168,7 @@ def evaluate_skillspan(records: list[dict] | None = None, extractor=None, thresh
 
 def tune_threshold(extractor, records: list[dict] | None = None, grid=(0.55, 0.6, 0.65, 0.7, 0.75, 0.8)) -> dict:
     """Partial-overlap F1 on SkillSpan *train* for each phrase threshold (to choose ``PHRASE_THRESHOLD``)."""
-    from .. import getters
+    from skills_engine import getters
 
     records = getters.read_skillspan("train_json") if records is None else records
     gold = [gold_spans(r) for r in records]

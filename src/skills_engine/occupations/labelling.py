@@ -1,0 +1,34 @@
+"""Each advert labelled with an ESCO occupation from its title, and the confidence we trust."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from skills_engine import getters
+from skills_engine.occupations.titles import TitleNormaliser
+
+
+#: Title matches below this confidence (0-1) are not trusted as an advert's occupation; the
+#: hand-labelled titles show precision falls away below it (see notebook 03).
+MIN_TITLE_CONFIDENCE = 0.6
+
+
+
+def advert_occupations(adverts: pd.DataFrame, normaliser=None) -> pd.DataFrame:
+    """Canonical title and ESCO occupation for every advert (``advert_id`` plus the normaliser's columns)."""
+    normaliser = normaliser or TitleNormaliser().fit()
+    return pd.concat([adverts[["advert_id"]].reset_index(drop=True), normaliser.transform(adverts["title"].reset_index(drop=True))], axis=1)
+
+
+
+def ensure_advert_occupations(adverts: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The processed advert occupations table, built (and written) if missing or stale."""
+    adverts = adverts if adverts is not None else getters.read_adverts(columns=["advert_id", "title"])
+    path = getters.processed_path("advert_occupations")
+    if path.is_file():
+        table = getters.read_processed("advert_occupations")
+        if set(table["advert_id"]) >= set(adverts["advert_id"]):
+            return table
+    table = advert_occupations(adverts)
+    getters.write_processed(table, "advert_occupations")
+    return table

@@ -1,0 +1,48 @@
+"""Headline findings computed by the notebooks, saved for the website's home page.
+
+Each notebook records its own findings under its name and run; a re-run replaces them, so
+the home page always shows numbers from the latest executed reports, never typed by hand.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+from skills_engine import config, getters
+
+FINDINGS_PATH = Path("reports") / "findings.json"
+
+
+def findings_path() -> Path:
+    return config.PROJECT_ROOT / FINDINGS_PATH
+
+
+def record(notebook: str, run: str, items: list[dict], path: Path | None = None) -> Path:
+    """Replace the findings of ``(notebook, run)`` with ``items`` (each ``text``, ``value``, ``source``).
+
+    >>> import tempfile
+    >>> target = Path(tempfile.mkdtemp()) / "findings.json"
+    >>> _ = record("01_x", "north-east", [{"text": "adverts", "value": 3, "source": "s"}], target)
+    >>> _ = record("01_x", "north-east", [{"text": "adverts", "value": 4, "source": "s"}], target)
+    >>> [f["value"] for f in json.loads(target.read_text())["findings"]]
+    [4]
+    """
+    path = Path(path or findings_path())
+    existing = json.loads(path.read_text())["findings"] if path.is_file() else []
+    for item in items:
+        missing = {"text", "value", "source"} - set(item)
+        if missing:
+            raise ValueError(f"finding {item!r} lacks {sorted(missing)}")
+    kept = [f for f in existing if (f.get("notebook"), f.get("run")) != (notebook, run)]
+    stamped = [item | {"notebook": notebook, "run": run} for item in items]
+    payload = {"updated": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"), "findings": kept + stamped}
+    return getters.atomic_write_text(path, json.dumps(payload, indent=2, default=str, ensure_ascii=False) + "\n")
+
+
+def record_evaluation(evaluation: dict, source: str, path: Path | None = None) -> Path:
+    """Save the recommender's evaluation (``modelling.evaluation_json``) for the model card."""
+    path = Path(path or config.PROJECT_ROOT / "reports" / "model_evaluation.json")
+    payload = evaluation | {"source": source, "evaluated_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")}
+    return getters.atomic_write_text(path, json.dumps(payload, indent=2, ensure_ascii=False) + "\n")

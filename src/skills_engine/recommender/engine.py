@@ -1,0 +1,498 @@
+"""The Skills Recommendation Engine: from a person's skills to job titles, with pay, demand and growth.
+
+:class:`Recommender` ranks ESCO occupations with :class:`skills_engine.recommender.rankers.SkillProfileLM`
+and attaches, for each, the evidence a person needs, every figure with its source and sample
+size: median advertised salary (national and regional; ASHE earnings when adverts are too
+few), demand (adverts in the region and nationally), and growth (Indeed Hiring Lab index for
+the occupation's sector, and for the region).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from skills_engine.config import MIN_PUBLISHED_COUNT, RANDOM_STATE, REGIONS
+from skills_engine.recommender.rankers import SkillProfileLM
+
+#: Most skills one request may carry: a long CV lists about 50; 200 leaves room while
+#: keeping a request's work bounded (the API applies the same limit).
+MAX_SKILLS = 200
+#: Most recommendations one request may ask for.
+MAX_K = 100
+#: Missing skills listed per recommendation: enough to plan a next step, few enough to read.
+N_MISSING_SKILLS = 5
+#: Fuzzy similarity (rapidfuzz WRatio, 0-100) at which a typed skill is taken as an ESCO label
+#: without asking: 92 accepts plurals and small typos ("phlebotomys") but not different skills.
+ACCEPT_FUZZY_SCORE = 92
+#: Suggestions shown for a skill that could not be matched.
+N_SUGGESTIONS = 3
+
+SALARY_SOURCE = "median advertised salary in this project's adverts (NHS Jobs 2020, Reed, Adzuna 2013)"
+ASHE_SOURCE = "ASHE 2019 national annual earnings for the ESCO occupation, via Nesta Mapping Career Causeways"
+DEMAND_SOURCE = "adverts in this project's corpus (NHS Jobs 2020, Reed, Adzuna 2013)"
+GROWTH_SOURCE = "Indeed Hiring Lab job postings index (CC BY 4.0), 28-day mean, change over 12 months"
+
+
+def normalise_label(text: str) -> str:
+    """Lower case, punctuation folded, for matching typed skills to ESCO labels.
+
+    >>> normalise_label("  Record-Keeping ")
+    'record keeping'
+    """
+    return re.sub(r"[^a-z0-9+#]+", " ", str(text).lower()).strip()
+
+
+@dataclass
+class SkillResolution:
+    resolved: list[dict]
+    unknown: list[dict]
+    duplicates: list[str]
+
+
+#: Cosine similarity (all-MiniLM-L6-v2) at which a typed skill is taken as the nearest ESCO label
+#: when no label matches by spelling: 0.75 accepts "team leadership" -> "lead a team" (0.83) and
+#: "patient care" -> "coordinate care" (0.75), and leaves "bookeeping" -> "accounting" (0.64) to
+#: the suggestions.
+ACCEPT_SEMANTIC_SCORE = 0.75
+
+
+class SkillResolver:
+    """Maps what a person types (or an ESCO URI) to ESCO skills, with suggestions for the rest.
+
+    In order: an ESCO URI; an exact preferred or alternative label; a spelling match (typos,
+    plurals) above :data:`ACCEPT_FUZZY_SCORE`; the nearest label by meaning (all-MiniLM-L6-v2,
+    run locally) above :data:`ACCEPT_SEMANTIC_SCORE`. Anything else is returned as unknown with
+    close matches. The semantic model loads on first need and is never pickled.
+    """
+
+    def __init__(self, semantic: bool = True, accept_score: float = ACCEPT_FUZZY_SCORE,
+                 semantic_accept_score: float = ACCEPT_SEMANTIC_SCORE):
+        self.semantic = semantic
+        self.accept_score = accept_score
+        self.semantic_accept_score = semantic_accept_score
+
+    def fit(self, skills: pd.DataFrame) -> "SkillResolver":
+        """``skills``: ``skill_uri``, ``preferred_label`` and optionally ``alt_labels`` (lists)."""
+        labels = skills[["skill_uri", "preferred_label"]].rename(columns={"preferred_label": "label"})
+        if "alt_labels" in skills:
+            alternatives = skills[["skill_uri", "alt_labels"]].explode("alt_labels").dropna().rename(columns={"alt_labels": "label"})
+            labels = pd.concat([labels, alternatives])
+        labels = labels.assign(key=lambda d: d["label"].map(normalise_label)).drop_duplicates("key")
+        self.label_to_uri_ = dict(zip(labels["key"], labels["skill_uri"]))
+        self.keys_ = labels["key"].tolist()
+        self.uri_to_label_ = dict(zip(skills["skill_uri"], skills["preferred_label"]))
+        self.skills_ = skills[[c for c in ("skill_uri", "preferred_label", "alt_labels", "description") if c in skills]].copy()
+        self._ranker = None
+        return self
+
+    def __getstate__(self):
+        state = self.__dict__.copy()
+        state["_ranker"] = None  # the sentence encoder is reloaded on demand, not stored
+        return state
+
+    def _semantic_ranker(self):
+        if not self.semantic:
+            return None
+        if self._ranker is None:
+            try:
+                from skills_engine.extraction.evaluate import MiniLMLabelRanker
+
+                self._ranker = MiniLMLabelRanker().fit(self.skills_)
+            except Exception:  # torch or the model package not installed: spelling only
+                self.semantic = False
+                return None
+        return self._ranker
+
+    def suggestions(self, text: str, limit: int = N_SUGGESTIONS) -> list[dict]:
+        """Close ESCO skills for ``text``: by meaning when the model is available, else by spelling."""
+        ranker = self._semantic_ranker()
+        if ranker is not None:
+            return [{"uri": uri, "label": self.uri_to_label_.get(uri, label), "score": round(float(score), 3)}
+                    for uri, label, score in ranker.rank(text, k=limit)]
+        return self._spelling_matches(text, limit)
+
+    def _spelling_matches(self, text: str, limit: int, scorer=None) -> list[dict]:
+        from rapidfuzz import fuzz, process
+
+        found, seen = [], set()
+        for key, score, _ in process.extract(normalise_label(text), self.keys_, scorer=scorer or fuzz.WRatio, limit=limit * 4):
+            uri = self.label_to_uri_[key]
+            if uri not in seen:
+                seen.add(uri)
+                found.append({"uri": uri, "label": self.uri_to_label_.get(uri, key), "score": round(float(score) / 100, 3)})
+            if len(found) == limit:
+                break
+        return found
+
+    def _match(self, text: str) -> tuple[str | None, str | None, list[dict]]:
+        from rapidfuzz import fuzz
+
+        if text in self.uri_to_label_:
+            return text, "ESCO URI", []
+        key = normalise_label(text)
+        if key in self.label_to_uri_:
+            return self.label_to_uri_[key], "ESCO label", []
+        typo = self._spelling_matches(text, 1, scorer=fuzz.ratio)
+        if typo and typo[0]["score"] * 100 >= self.accept_score:
+            return typo[0]["uri"], "close ESCO label", []
+        close = self.suggestions(text)
+        if self._ranker is not None and close and close[0]["score"] >= self.semantic_accept_score:
+            return close[0]["uri"], "nearest ESCO skill by meaning", close[1:]
+        return None, None, close
+
+    def resolve(self, inputs: Sequence[str]) -> SkillResolution:
+        resolved, unknown, duplicates, seen = [], [], [], set()
+        for raw in inputs:
+            text = str(raw).strip()
+            if not text:
+                continue
+            uri, how, close = self._match(text)
+            if uri is None:
+                unknown.append({"input": text, "suggestions": close})
+                continue
+            if uri in seen:
+                duplicates.append(text)
+                continue
+            seen.add(uri)
+            entry = {"input": text, "uri": uri, "label": self.uri_to_label_.get(uri, text), "matched_by": how}
+            if close:
+                entry["alternatives"] = close
+            resolved.append(entry)
+        return SkillResolution(resolved, unknown, duplicates)
+
+
+class Recommender:
+    """Rank occupations for a person's skills and attach salary, demand and growth evidence.
+
+    Parameters
+    ----------
+    mu, essential_weight, optional_weight, prior_weight
+        Hyperparameters of :class:`skills_engine.recommender.rankers.SkillProfileLM`.
+    min_count : int
+        Smallest number of adverts behind a published median or count.
+    semantic_skills : bool
+        Resolve typed skills that match no ESCO label by meaning (all-MiniLM-L6-v2).
+    random_state : int
+        Seed (the model is deterministic; kept for a uniform interface).
+    """
+
+    def __init__(self, mu: float = 20.0, essential_weight: float = 2.0, optional_weight: float = 0.5, prior_weight: float = 0.5,
+                 min_count: int = MIN_PUBLISHED_COUNT, semantic_skills: bool = True, random_state: int = RANDOM_STATE):
+        self.mu = mu
+        self.semantic_skills = semantic_skills
+        self.essential_weight = essential_weight
+        self.optional_weight = optional_weight
+        self.prior_weight = prior_weight
+        self.min_count = min_count
+        self.random_state = random_state
+
+    def fit(
+        self,
+        adverts: pd.DataFrame,
+        training: pd.DataFrame,
+        occupations: pd.DataFrame,
+        occupation_skills: pd.DataFrame,
+        skills: pd.DataFrame,
+        earnings: pd.DataFrame | None = None,
+        sector_growth: pd.DataFrame | None = None,
+        region_growth: pd.DataFrame | None = None,
+    ) -> "Recommender":
+        """Learn the ranking model and the evidence tables.
+
+        Parameters
+        ----------
+        adverts
+            ``advert_id, occupation_uri, region, salary_annual_gbp`` for every advert with an
+            occupation (all sources: they are the evidence for salary and demand).
+        training
+            ``advert_id, occupation_uri, skill_uri`` for adverts whose skills were extracted
+            from their own text (the ranking model learns from these only).
+        occupations, occupation_skills, skills
+            ESCO tables (see :mod:`skills_engine.getters`).
+        earnings
+            ``occupation_uri, annual_earnings_gbp`` (ASHE via Career Causeways), the fallback.
+        sector_growth
+            ``occupation_uri, sector, change_12m, latest_date`` (Indeed sector index).
+        region_growth
+            ``geography, change_12m, latest_date`` for the twelve regions and ``United Kingdom``.
+        """
+        self.model_ = SkillProfileLM(self.mu, self.essential_weight, self.optional_weight, self.prior_weight, self.random_state).fit(
+            training, occupation_skills, skills["skill_uri"].tolist(), occupations["occupation_uri"].tolist()
+        )
+        self.resolver_ = SkillResolver(semantic=self.semantic_skills).fit(skills)
+        self.occupations_ = occupations.set_index("occupation_uri")
+        self.skill_labels_ = dict(zip(skills["skill_uri"], skills["preferred_label"]))
+        self.essential_ = occupation_skills.query("relation_type == 'essential'").groupby("occupation_uri")["skill_uri"].agg(set).to_dict()
+        placed = adverts.dropna(subset=["occupation_uri"])
+        self.n_adverts_ = len(placed)
+        self.region_totals_ = placed.dropna(subset=["region"]).groupby("region").size().to_dict()
+        self.demand_ = placed.groupby(["occupation_uri", "region"]).size().to_dict()
+        self.national_demand_ = placed.groupby("occupation_uri").size().to_dict()
+        priced = placed.dropna(subset=["salary_annual_gbp"])
+        self.salary_region_ = priced.groupby(["occupation_uri", "region"])["salary_annual_gbp"].agg(["median", "size"]).to_dict("index")
+        self.salary_national_ = priced.groupby("occupation_uri")["salary_annual_gbp"].agg(["median", "size"]).to_dict("index")
+        self.earnings_ = {} if earnings is None else earnings.set_index("occupation_uri")["annual_earnings_gbp"].dropna().to_dict()
+        self.sector_growth_ = {} if sector_growth is None else sector_growth.set_index("occupation_uri").to_dict("index")
+        self.region_growth_ = {} if region_growth is None else region_growth.set_index("geography").to_dict("index")
+        return self
+
+    # --- evidence ---------------------------------------------------------------------
+
+    def _salary(self, occupation: str, region: str | None) -> dict:
+        national = self.salary_national_.get(occupation, {"median": None, "size": 0})
+        regional = self.salary_region_.get((occupation, region), {"median": None, "size": 0}) if region else None
+        published = national["size"] >= self.min_count
+        result = {
+            "national_median_gbp": round(national["median"]) if published else None,
+            "national_n": int(national["size"]),
+            "source": SALARY_SOURCE if published else None,
+            "note": None,
+        }
+        if region:
+            regional_published = regional["size"] >= self.min_count
+            result |= {"region_median_gbp": round(regional["median"]) if regional_published else None, "region_n": int(regional["size"])}
+            if not regional_published:
+                result["note"] = f"fewer than {self.min_count} priced adverts in {region}: no regional median"
+        if not published:
+            ashe = self.earnings_.get(occupation)
+            result["note"] = f"fewer than {self.min_count} priced adverts nationally" + (
+                "; national ASHE earnings shown instead" if ashe else "; no earnings figure available"
+            )
+            if ashe:
+                result |= {"national_median_gbp": round(ashe), "source": ASHE_SOURCE, "national_n": None}
+        return result
+
+    def _demand(self, occupation: str, region: str | None) -> dict:
+        national = int(self.national_demand_.get(occupation, 0))
+        result = {
+            "national_adverts": national if national >= self.min_count else None,
+            "national_share": round(national / self.n_adverts_, 5) if national >= self.min_count and self.n_adverts_ else None,
+            "source": DEMAND_SOURCE,
+        }
+        if region:
+            count = int(self.demand_.get((occupation, region), 0))
+            total = self.region_totals_.get(region, 0)
+            published = count >= self.min_count
+            result |= {
+                "region_adverts": count if published else None,
+                "region_share": round(count / total, 5) if published and total else None,
+                "note": None if published else f"fewer than {self.min_count} adverts in {region}: count suppressed",
+            }
+        elif national < self.min_count:
+            result["note"] = f"fewer than {self.min_count} adverts nationally: count suppressed"
+        return result
+
+    def _growth(self, occupation: str, region: str | None) -> dict:
+        sector = self.sector_growth_.get(occupation)
+        result = {
+            "sector": sector["sector"] if sector else None,
+            "sector_change_12m": round(float(sector["change_12m"]), 4) if sector and pd.notna(sector["change_12m"]) else None,
+            "sector_as_of": str(pd.Timestamp(sector["latest_date"]).date()) if sector else None,
+            "source": GROWTH_SOURCE,
+        }
+        geography = region or "United Kingdom"
+        area = self.region_growth_.get(geography)
+        result |= {
+            "area": geography,
+            "area_change_12m": round(float(area["change_12m"]), 4) if area and pd.notna(area["change_12m"]) else None,
+            "area_as_of": str(pd.Timestamp(area["latest_date"]).date()) if area else None,
+        }
+        return result
+
+    def _profile(self, occupation_row: int) -> tuple[np.ndarray, np.ndarray]:
+        """Skill columns and counts of one occupation's profile: views into the CSR arrays, no copy
+        (``getrow`` builds a new sparse matrix, a tenth of a millisecond each, on the API's hot path)."""
+        counts = self.model_.counts_
+        start, end = counts.indptr[occupation_row], counts.indptr[occupation_row + 1]
+        return counts.indices[start:end], counts.data[start:end]
+
+    def _missing(self, occupation_row: int, have: set[int]) -> list[dict]:
+        indices, data = self._profile(occupation_row)
+        order = np.argsort(-data)
+        missing = []
+        for position in order:
+            column = indices[position]
+            if column in have:
+                continue
+            uri = self.model_.skill_uris[column]
+            missing.append({"uri": uri, "label": self.skill_labels_.get(uri, uri), "weight": round(float(data[position]), 2)})
+            if len(missing) == N_MISSING_SKILLS:
+                break
+        return missing
+
+    # --- the engine -----------------------------------------------------------------------
+
+    def recommend(self, skills: Sequence[str] | str, region: str | None = None, k: int = 10) -> dict:
+        """Ranked occupations for ``skills`` (free text or ESCO URIs; a string is split on ``;`` or newlines).
+
+        Raises ``ValueError`` with a readable message for empty input, too many skills, a bad
+        ``k`` or an unknown region. Skills that match nothing are listed with close matches.
+        """
+        if isinstance(skills, str):
+            skills = [part for part in re.split(r"[;\n]", skills)]
+        skills = [s for s in (str(s).strip() for s in skills) if s]
+        if not skills:
+            raise ValueError("no skills given: enter at least one skill, e.g. 'patient care; record keeping'")
+        if len(skills) > MAX_SKILLS:
+            raise ValueError(f"{len(skills):,} skills given; at most {MAX_SKILLS} are accepted in one request")
+        if not 1 <= int(k) <= MAX_K:
+            raise ValueError(f"k must be between 1 and {MAX_K}, got {k}")
+        if region is not None and region not in REGIONS:
+            raise ValueError(f"unknown region {region!r}; choose one of: {', '.join(REGIONS)}")
+        resolution = self.resolver_.resolve(skills)
+        messages = []
+        if resolution.duplicates:
+            messages.append(f"ignored {len(resolution.duplicates)} duplicate skill(s): {', '.join(resolution.duplicates)}")
+        if resolution.unknown:
+            messages.append(f"{len(resolution.unknown)} skill(s) not recognised; see 'unknown' for close ESCO matches")
+        columns = [self.model_.vocabulary_.skill_index[r["uri"]] for r in resolution.resolved if r["uri"] in self.model_.vocabulary_.skill_index]
+        results = []
+        if columns:
+            scores = self.model_.score_one(columns)
+            top = np.argpartition(-scores, min(k, len(scores) - 1))[:k]
+            top = top[np.argsort(-scores[top])]
+            have = set(columns)
+            for rank, row in enumerate(top, start=1):
+                occupation = self.model_.occupation_uris[row]
+                in_profile = set(self._profile(row)[0].tolist())
+                matched = [self.model_.skill_uris[c] for c in columns if c in in_profile]
+                results.append(
+                    {
+                        "rank": rank,
+                        "occupation_uri": occupation,
+                        "title": self.occupations_.at[occupation, "preferred_label"],
+                        "isco_code": self.occupations_.at[occupation, "isco_code"] if "isco_code" in self.occupations_ else None,
+                        "score": round(float(scores[row]), 4),
+                        "matched_skills": [{"uri": u, "label": self.skill_labels_.get(u, u)} for u in matched],
+                        "missing_skills": self._missing(row, have),
+                        "salary": self._salary(occupation, region),
+                        "demand": self._demand(occupation, region),
+                        "growth": self._growth(occupation, region),
+                    }
+                )
+        else:
+            messages.append("none of the skills matched ESCO, so nothing can be recommended yet")
+        return {
+            "query": {"skills": resolution.resolved, "unknown": resolution.unknown, "region": region, "k": int(k)},
+            "results": results,
+            "messages": messages,
+        }
+
+    # --- summaries for the API ------------------------------------------------------------
+
+    def occupation_profile(self, occupation: str, n_skills: int = 20) -> dict:
+        """One occupation's skill profile and its salary, demand and growth, nationally and by region.
+
+        Parameters
+        ----------
+        occupation
+            An ESCO occupation URI the engine knows.
+        n_skills
+            Skills listed, heaviest first in the occupation's profile (adverts plus ESCO relations).
+
+        Raises ``KeyError`` for an occupation the engine does not know.
+        """
+        row = self.model_.vocabulary_.occupation_index[occupation]
+        info = self.occupations_.loc[occupation]
+        profile = self.model_.counts_.getrow(row)
+        essential = self.essential_.get(occupation, set())
+        skills = []
+        for position in np.argsort(-profile.data, kind="stable")[:n_skills]:
+            uri = self.model_.skill_uris[profile.indices[position]]
+            skills.append({"uri": uri, "label": self.skill_labels_.get(uri, uri), "weight": round(float(profile.data[position]), 2),
+                           "essential": uri in essential})
+        description = info.get("description")
+        return {
+            "occupation_uri": occupation,
+            "title": info["preferred_label"],
+            "isco_code": info.get("isco_code"),
+            "description": description if isinstance(description, str) else None,
+            "skills": skills,
+            "national": {"salary": self._salary(occupation, None), "demand": self._demand(occupation, None),
+                         "growth": self._growth(occupation, None)},
+            "regions": [
+                {"region": region, "salary": self._salary(occupation, region), "demand": self._demand(occupation, region),
+                 "growth": self._growth(occupation, region)}
+                for region in REGIONS
+            ],
+        }
+
+    def region_summary(self, region: str, n_occupations: int = 20) -> dict:
+        """A region's advert count, growth and most advertised occupations (published counts only).
+
+        Raises ``ValueError`` for a region outside :data:`skills_engine.config.REGIONS`.
+        """
+        if region not in REGIONS:
+            raise ValueError(f"unknown region {region!r}; choose one of: {', '.join(REGIONS)}")
+        total = int(self.region_totals_.get(region, 0))
+        counts = sorted(((n, occ) for (occ, where), n in self.demand_.items() if where == region and n >= self.min_count), reverse=True)
+        top = []
+        for count, occupation in counts[:n_occupations]:
+            salary = self.salary_region_.get((occupation, region), {"median": None, "size": 0})
+            priced = salary["size"] >= self.min_count
+            top.append({
+                "occupation_uri": occupation,
+                "title": self.occupations_.loc[occupation, "preferred_label"] if occupation in self.occupations_.index else occupation,
+                "adverts": int(count),
+                "share": round(count / total, 5) if total else None,
+                "median_salary_gbp": round(salary["median"]) if priced else None,
+                "salary_n": int(salary["size"]),
+            })
+        return {
+            "region": region,
+            "adverts": total if total >= self.min_count else None,
+            "national_share": round(total / self.n_adverts_, 5) if total >= self.min_count and self.n_adverts_ else None,
+            "growth": {key: value for key, value in self._growth("", region).items() if not key.startswith("sector")},
+            "top_occupations": top,
+            "min_published_count": self.min_count,
+            "source": DEMAND_SOURCE,
+        }
+
+
+def _money(value) -> str:
+    return "—" if value is None else f"£{value:,.0f}"
+
+
+def _percent(value) -> str:
+    return "—" if value is None else f"{value:+.1%}"
+
+
+def format_answer(answer: dict) -> str:
+    """A readable table of a recommendation answer, with sources under it."""
+    from tabulate import tabulate
+
+    region = answer["query"]["region"]
+    rows = []
+    for item in answer["results"]:
+        salary, demand, growth = item["salary"], item["demand"], item["growth"]
+        rows.append(
+            [
+                item["rank"],
+                item["title"],
+                ", ".join(s["label"] for s in item["matched_skills"][:3]) or "—",
+                ", ".join(s["label"] for s in item["missing_skills"][:3]) or "—",
+                f"{_money(salary['national_median_gbp'])} ({'ASHE 2019' if salary['national_n'] is None else 'n=' + str(salary['national_n'])})",
+                *([f"{_money(salary.get('region_median_gbp'))} (n={salary.get('region_n')})"] if region else []),
+                demand.get("region_adverts") if region else demand.get("national_adverts"),
+                f"{growth['sector'] or '—'} {_percent(growth['sector_change_12m'])}",
+            ]
+        )
+    headers = ["#", "job title (ESCO)", "your matching skills", "skills to add", "median salary UK",
+               *([f"median in {region}"] if region else []), f"adverts ({region or 'UK'})", "sector growth 12m"]
+    lines = []
+    if answer["query"]["skills"]:
+        lines.append("skills understood: " + "; ".join(f"{s['input']} → {s['label']}" for s in answer["query"]["skills"]))
+    for unknown in answer["query"]["unknown"]:
+        close = ", ".join(s["label"] for s in unknown["suggestions"]) or "no close match"
+        lines.append(f"not recognised: {unknown['input']!r} (did you mean: {close}?)")
+    lines.extend(answer["messages"])
+    if rows:
+        lines.append(tabulate(rows, headers=headers, tablefmt="simple", missingval="—"))
+        lines.append(f"salary: {SALARY_SOURCE}; blanks mean fewer than {MIN_PUBLISHED_COUNT} adverts (ASHE 2019 shown where labelled).")
+        lines.append(f"demand: {DEMAND_SOURCE}. growth: {GROWTH_SOURCE}.")
+    return "\n".join(lines)

@@ -1,0 +1,207 @@
+"""Evaluating occupation rankings: the employer split, ranks, metrics with bootstrap intervals,
+and the held-out comparison of every method (ours against the published baselines).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from skills_engine import getters
+from skills_engine.config import RANDOM_STATE
+from skills_engine.occupations.labelling import ensure_advert_occupations
+from skills_engine.recommender import rankers
+from skills_engine.recommender.training import build_training
+
+#: Share of employers whose adverts are held out for testing.
+TEST_SHARE = 0.25
+#: Bootstrap resamples for metric intervals (percentile method, 95%).
+N_BOOTSTRAP = 1_000
+
+
+def employer_split(adverts: pd.DataFrame, test_share: float = TEST_SHARE, random_state: int = RANDOM_STATE) -> tuple[pd.Index, pd.Index]:
+    """Split adverts by employer so that no employer's adverts sit on both sides.
+
+    Adverts with no employer are grouped by their own id (each is its own group).
+
+    >>> ads = pd.DataFrame({"advert_id": list("abcdef"), "employer": ["x", "x", "y", "y", None, "z"]})
+    >>> train, test = employer_split(ads, test_share=0.5, random_state=0)
+    >>> set(ads.loc[ads["advert_id"].isin(train), "employer"].dropna()) & set(ads.loc[ads["advert_id"].isin(test), "employer"].dropna())
+    set()
+    """
+    from sklearn.model_selection import GroupShuffleSplit
+
+    groups = adverts["employer"].fillna("advert:" + adverts["advert_id"].astype(str)).str.lower().str.strip()
+    splitter = GroupShuffleSplit(n_splits=1, test_size=test_share, random_state=random_state)
+    train_idx, test_idx = next(splitter.split(adverts, groups=groups))
+    return pd.Index(adverts["advert_id"].iloc[train_idx]), pd.Index(adverts["advert_id"].iloc[test_idx])
+
+
+def ranks_of_truth(scores: np.ndarray, truth: np.ndarray) -> np.ndarray:
+    """1-based rank of the true column in each row of ``scores`` (ties count against the truth).
+
+    >>> ranks_of_truth(np.array([[0.1, 0.9, 0.5], [0.7, 0.7, 0.1]]), np.array([2, 0])).tolist()
+    [2, 2]
+    """
+    true_scores = scores[np.arange(len(truth)), truth]
+    return (scores >= true_scores[:, None]).sum(axis=1)
+
+
+def per_query_metrics(ranks: np.ndarray, ks: Sequence[int] = (1, 5, 10)) -> pd.DataFrame:
+    """Hit at k, reciprocal rank and NDCG@10 (one relevant item) for each query.
+
+    >>> per_query_metrics(np.array([1, 3, 20])).round(3).to_dict("list")["ndcg10"]
+    [1.0, 0.5, 0.0]
+    """
+    ranks = np.asarray(ranks)
+    metrics = {f"top{k}": (ranks <= k).astype(float) for k in ks}
+    metrics["mrr"] = 1.0 / ranks
+    metrics["ndcg10"] = np.where(ranks <= 10, 1.0 / np.log2(ranks + 1), 0.0)
+    return pd.DataFrame(metrics)
+
+
+def summarise(per_query: pd.DataFrame, n_bootstrap: int = N_BOOTSTRAP, random_state: int = RANDOM_STATE) -> pd.DataFrame:
+    """Mean of each metric with a 95% percentile bootstrap interval over queries.
+
+    Returns one row per metric: ``metric, value, low, high, n``.
+    """
+    values = per_query.to_numpy()
+    rng = np.random.default_rng(random_state)
+    n = len(values)
+    if n == 0:
+        return pd.DataFrame({"metric": per_query.columns, "value": np.nan, "low": np.nan, "high": np.nan, "n": 0})
+    means = np.stack([values[rng.integers(0, n, n)].mean(axis=0) for _ in range(n_bootstrap)])
+    low, high = np.percentile(means, [2.5, 97.5], axis=0)
+    return pd.DataFrame({"metric": per_query.columns, "value": values.mean(axis=0), "low": low, "high": high, "n": n})
+
+
+def hide_half_queries(occupation_skills: pd.DataFrame, min_essential: int = 4, random_state: int = RANDOM_STATE) -> pd.DataFrame:
+    """ESCO-derived check: for each occupation with at least ``min_essential`` essential skills,
+    keep a random half of them as the query (the other half is hidden).
+
+    Returns ``occupation_uri`` and ``skills`` (list of kept skill URIs).
+    """
+    rng = np.random.default_rng(random_state)
+    rows = []
+    essential = occupation_skills.query("relation_type == 'essential'")
+    for occupation, frame in essential.groupby("occupation_uri", sort=True):
+        skills = frame["skill_uri"].to_numpy()
+        if len(skills) < min_essential:
+            continue
+        kept = rng.choice(skills, size=len(skills) // 2, replace=False)
+        rows.append({"occupation_uri": occupation, "skills": sorted(kept)})
+    return pd.DataFrame(rows)
+
+
+def default_methods(random_state: int = RANDOM_STATE) -> dict:
+    """A fresh instance of every compared method (:data:`skills_engine.recommender.rankers.METHODS`)."""
+    return {name: cls(random_state=random_state) for name, cls in rankers.METHODS.items()}
+
+
+
+def evaluate_methods(
+    adverts: pd.DataFrame,
+    training_pairs: pd.DataFrame,
+    occupations: pd.DataFrame,
+    occupation_skills: pd.DataFrame,
+    skills: pd.DataFrame,
+    methods: dict | None = None,
+    random_state: int = RANDOM_STATE,
+    n_bootstrap: int = N_BOOTSTRAP,
+) -> dict:
+    """Fit every method on training employers and rank occupations for held-out adverts.
+
+    Returns ``{"n_train", "n_test", "summary", "per_query", "timings"}``: ``summary`` has one
+    row per (method, metric) with the bootstrap interval; ``per_query`` has each held-out
+    advert's rank under each method with its source and region, for breakdowns.
+    """
+    methods = methods or default_methods(random_state)
+    with_skills = adverts.loc[adverts["advert_id"].isin(training_pairs["advert_id"])]
+    train_ids, test_ids = employer_split(with_skills, random_state=random_state)
+    train = training_pairs.loc[training_pairs["advert_id"].isin(train_ids)]
+    test = training_pairs.loc[training_pairs["advert_id"].isin(test_ids)]
+    skill_uris = skills["skill_uri"].tolist()
+    occupation_uris = occupations["occupation_uri"].tolist()
+    occupation_position = {uri: i for i, uri in enumerate(occupation_uris)}
+    queries = test.groupby("advert_id").agg(skills=("skill_uri", list), occupation_uri=("occupation_uri", "first")).reset_index()
+    queries = queries.loc[queries["occupation_uri"].isin(occupation_position)].reset_index(drop=True)
+    query_matrix = rankers.query_matrix(queries["skills"].tolist(), skill_uris)
+    truth = queries["occupation_uri"].map(occupation_position).to_numpy()
+    context = queries[["advert_id"]].merge(adverts[["advert_id", "source", "region"]], on="advert_id", how="left")
+    per_query, summaries, timings = [], [], {}
+    for name, model in methods.items():
+        started = time.perf_counter()
+        model.fit(train, occupation_skills, skill_uris, occupation_uris)
+        fitted = time.perf_counter()
+        ranks = ranks_of_truth(model.score(query_matrix), truth)
+        timings[name] = {"fit_seconds": round(fitted - started, 2), "score_seconds": round(time.perf_counter() - fitted, 2)}
+        metrics = per_query_metrics(ranks)
+        per_query.append(pd.concat([context, metrics.assign(rank=ranks, method=name)], axis=1))
+        summaries.append(summarise(metrics, n_bootstrap=n_bootstrap, random_state=random_state).assign(method=name))
+    return {
+        "n_train": int(train["advert_id"].nunique()),
+        "n_test": len(queries),
+        "summary": pd.concat(summaries, ignore_index=True)[["method", "metric", "value", "low", "high", "n"]],
+        "per_query": pd.concat(per_query, ignore_index=True),
+        "timings": timings,
+    }
+
+
+
+def breakdown(per_query: pd.DataFrame, by: str, metric: str = "top5", min_count: int = 30) -> pd.DataFrame:
+    """A metric by method and group (source or region), groups with fewer than ``min_count`` queries dropped."""
+    counts = per_query.groupby([by, "method"]).size().rename("n")
+    table = per_query.groupby([by, "method"])[metric].mean().to_frame().join(counts).reset_index()
+    return table.query("n >= @min_count").pivot_table(index=by, columns="method", values=metric).round(3)
+
+
+
+def hide_half_check(occupations: pd.DataFrame, occupation_skills: pd.DataFrame, skills: pd.DataFrame, training_pairs: pd.DataFrame,
+                    methods: dict | None = None, random_state: int = RANDOM_STATE) -> pd.DataFrame:
+    """ESCO-derived check: hide half of each occupation's essential skills, rank with the rest."""
+    methods = methods or default_methods(random_state)
+    queries = hide_half_queries(occupation_skills, random_state=random_state)
+    skill_uris, occupation_uris = skills["skill_uri"].tolist(), occupations["occupation_uri"].tolist()
+    position = {uri: i for i, uri in enumerate(occupation_uris)}
+    queries = queries.loc[queries["occupation_uri"].isin(position)]
+    matrix = rankers.query_matrix(queries["skills"].tolist(), skill_uris)
+    truth = queries["occupation_uri"].map(position).to_numpy()
+    rows = []
+    for name, model in methods.items():
+        model.fit(training_pairs, occupation_skills, skill_uris, occupation_uris)
+        metrics = per_query_metrics(ranks_of_truth(model.score(matrix), truth))
+        rows.append(summarise(metrics, random_state=random_state).assign(method=name))
+    return pd.concat(rows, ignore_index=True)
+
+
+
+def evaluate_from_tables(n_bootstrap: int = N_BOOTSTRAP, random_state: int = RANDOM_STATE) -> dict:
+    """Run :func:`evaluate_methods` on the processed tables (the CLI's ``eval-recommend``)."""
+    adverts = getters.read_adverts()
+    advert_skills = getters.read_processed("advert_skills")
+    training_pairs = build_training(advert_skills, ensure_advert_occupations(adverts))
+    return evaluate_methods(
+        adverts, training_pairs, getters.read_esco_occupations(), getters.read_occupation_skills(), getters.read_esco_skills(),
+        random_state=random_state, n_bootstrap=n_bootstrap,
+    )
+
+
+
+#: The method the project ships, as the evaluation JSON names it.
+MODEL_NAME = "skill_profile_lm"
+
+
+
+def evaluation_json(result: dict) -> dict:
+    """``{"model", "n_test", "methods": {name: {top1, top5, top10, mrr, ...}}}`` with fractions 0-1."""
+    methods = {}
+    for name, frame in result["summary"].groupby("method", sort=False):
+        indexed = frame.set_index("metric")
+        methods[name] = {metric: round(float(indexed.loc[metric, "value"]), 4) for metric in indexed.index} | {
+            f"{metric}_interval": [round(float(indexed.loc[metric, "low"]), 4), round(float(indexed.loc[metric, "high"]), 4)]
+            for metric in ("top1", "top5", "top10", "mrr")
+        }
+    return {"model": MODEL_NAME, "n_test": int(result["n_test"]), "methods": methods}
