@@ -1,9 +1,12 @@
-"""Shared fixtures: the real mirror (for end-to-end tests on a slice of real data)."""
+"""Shared fixtures: the hand-written test worlds in ``tests/data`` and the real mirror (for
+end-to-end tests on a slice of real data)."""
 
 from __future__ import annotations
 
+import importlib.util
 import os
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 
@@ -24,6 +27,26 @@ def real_mirror() -> Path:
 @pytest.fixture
 def tests_data() -> Path:
     return TESTS_DATA
+
+
+def load_world(name: str) -> ModuleType:
+    """A hand-written world from ``tests/data/<name>.py`` (data, so never collected as tests)."""
+    spec = importlib.util.spec_from_file_location(name, TESTS_DATA / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="session")
+def recommend_world() -> ModuleType:
+    """A tiny labour market: five occupations, a dozen skills, hand-written adverts."""
+    return load_world("recommend_world")
+
+
+@pytest.fixture(scope="session")
+def api_world() -> ModuleType:
+    """The recommend world fitted into an engine the API serves (``api_world.tiny_engine()``)."""
+    return load_world("api_world")
 
 
 @pytest.fixture(scope="module")
