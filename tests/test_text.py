@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from skills_engine.data.text import MAX_DESCRIPTION_CHARS, html_to_text
+from skills_engine.data.text import MAX_TEXT_CHARS, html_to_text
 
 
 @pytest.mark.parametrize(
@@ -32,4 +32,4 @@ def test_html_to_text(markup, expected):
 
 
 def test_very_long_input_is_capped():
-    assert len(html_to_text("<p>" + "word " * 100_000 + "</p>")) <= MAX_DESCRIPTION_CHARS
+    assert len(html_to_text("<p>" + "word " * 100_000 + "</p>")) <= MAX_TEXT_CHARS

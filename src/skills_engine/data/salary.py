@@ -60,6 +60,32 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from skills_engine.data.salary_patterns import (
+    AMOUNT,
+    AND_GAP,
+    BETWEEN,
+    DASHES,
+    DIGIT,
+    DOT_THOUSANDS,
+    FOREIGN,
+    FROM,
+    GBP_WORD,
+    HINTS,
+    LEAD,
+    LIST_GAP,
+    MASK,
+    MOJIBAKE_POUND,
+    MONTHS,
+    NOISE,
+    NOT_GLUED,
+    NUMBER,
+    PENCE,
+    PERIOD,
+    POUND,
+    RANGE_GAP,
+    UP_TO,
+    WORD,
+)
 from skills_engine.config import (
     DAYS_PER_YEAR,
     HOURS_PER_YEAR,
@@ -145,140 +171,6 @@ def _failed(reason: str) -> ParsedSalary:
     return ParsedSalary(None, None, None, None, None, None, reason)
 
 
-# --- regular expressions (all applied to lower-cased text) ---------------------------------
-
-# Thousands separated by commas (tolerating a stray space: "£37, 020"), or plain digits.
-_NUMBER = r"\d{1,3}(?:,\s?\d{3}(?!\d))+(?:\.\d+)?|\d+(?:\.\d+)?"
-# Not glued to a preceding number or word ("ref12345", "nvq2"), except "c25k" (circa).
-_NOT_GLUED = r"(?<![\d.,])(?<![a-bd-z])(?<![a-z]c)"
-
-_MOJIBAKE_POUND = re.compile(r"[âã]£|&pound;")
-_DASHES = re.compile(r"[\u2010-\u2015\u2212]")
-_GBP_WORD = re.compile(r"(?<![a-z])gbp(?![a-z])\s*")
-_MASK = re.compile(r"\*{2,}")
-_DIGIT = re.compile(r"\d")
-_POUND = re.compile(r"£|(?<![a-z])pounds?(?![a-z])|(?<![a-z])stg(?![a-z])")
-_FOREIGN = re.compile(r"€|‚¬|\$|(?<![a-z])(?:eur|euros?|usd|dollars?)(?![a-z])")
-
-_MONTHS = r"jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec"
-_LEAD = rf"(?<![\d.,£]){_NOT_GLUED}(?<!£\s)"  # a bare number, not an amount in pounds
-_NOISE = re.compile(
-    "|".join(
-        [
-            # dates: 01/02/2021, 1st march 2021, march 2021
-            r"(?<![\d.,])\d{1,2}([/.-])\d{1,2}\1\d{2,4}(?!\d|[.,]\d)",
-            rf"(?<![\d.,])\d{{1,2}}(?:st|nd|rd|th)?\s+(?:{_MONTHS})[a-z]*\.?(?:\s+\d{{4}})?",
-            rf"(?<![a-z])(?:{_MONTHS})[a-z]*\.?\s+\d{{4}}(?!\d|[.,]\d)",
-            # clock times and 24/7
-            rf"{_LEAD}\d{{1,2}}(?:[:.]\d{{2}})?\s?(?:am|pm)(?![a-z])",
-            r"(?<![\d.,])24\s*/\s*7(?!\d|[.,]\d)",
-            # UK postcodes (NP22 5PW) and financial years (2020/21, 2020-21)
-            r"(?<![a-z\d])[a-z]{1,2}\d[a-z\d]?\s*\d[a-z]{2}(?![a-z])",
-            r"(?<![\d.,£])(?:19|20)\d{2}\s*[/-]\s*\d{2}(?!\d|[.,]\d)",
-            # percentages
-            r"\d+(?:\.\d+)?\s*(?:%|per\s*cent)",
-            # labels: band 5, band 8a-8b, level 3, grade 7, year 1, scp 23, nvq 2, ref 12
-            r"(?<![a-z])(?:bands?|level|grade|step|spine\s+point|point|scp|nvq|tier|stage|"
-            r"key\s+stage|ks|year|yr|afc|ref|no\.?|number)\s*:?\s*#?\d{1,2}[a-d]?(?!\d|[.,]\d)"
-            r"(?:\s*(?:-|/|&|and|to|or)\s*\d{1,2}[a-d]?(?!\d|[.,]\d))*",
-            # multipliers: "2 x £500"
-            rf"{_LEAD}\d{{1,2}}\s*x(?![a-z])",
-            # counts and durations: 37.5 hours per week, 2 years, 30 days holiday, 3 positions
-            rf"{_LEAD}\d+(?:\.\d+)?(?:\s*(?:-|to)\s*\d+(?:\.\d+)?)?\s*\+?\s*"
-            r"(?:hours?|hrs?|h(?=\s*(?:per|a|/|p\.?\s?w))|days?(?!\s*rate)|weeks?|wks?|months?|"
-            r"mths?|years?|yrs?|sessions?|pas|nights?|shifts?|positions?|posts?|roles?|"
-            r"vacanc(?:y|ies)|staff|people|miles?|minutes?|mins?|weekends?|beds?|sites?)(?![a-z])"
-            r"(?:\s*(?:per|an?|each|/|p)\s*\.?\s*(?:week|wk|w|month|m|day|d|year|yr|annum|"
-            r"fortnight)(?![a-z]))?",
-            # business figures: £1.5m, £2 million, £1,500,000 turnover, budget of £300k
-            rf"(?:£\s*)?{_NOT_GLUED}(?:{_NUMBER})\s*(?:m|mn|mil|million|bn|billion)(?![a-z])",
-            rf"(?:£\s*)?{_NOT_GLUED}(?:{_NUMBER})\s*k?\s*(?:turnover|revenue|budget|portfolio|"
-            r"p&l|funding|investment|capital|aum|contract\s+value|project\s+value)",
-            r"(?:turnover|revenue|budget|portfolio|p&l|funding|investment|capital|aum|"
-            rf"contract\s+value|project\s+value)\s*(?:of\s*)?(?:£\s*)?(?:{_NUMBER})\s*k?",
-        ]
-    )
-)
-
-_AMOUNT = re.compile(
-    rf"(?P<cur>£\s*)?(?:(?P<mask>\*{{2,}}[\d,.*]*)|{_NOT_GLUED}(?P<num>{_NUMBER}))"
-    r"(?P<k>\s?k(?![a-z])|k(?=p\.?[ahdwm](?![a-z])))?"
-    r"(?P<plus>\+)?"
-)
-
-_WORD = r"(?<![a-z])"
-_PERIOD = re.compile(
-    "|".join(
-        [
-            rf"(?P<other>{_WORD}(?:per|an?|each)\s+(?:session|shift|visit|night|sleep|call|"
-            r"mile|case|lesson|class|item|unit|job|head|piece|patient|appointment|sitting|"
-            r"clinic|assessment|report|delivery|drop|hour\s+session)s?(?![a-z])"
-            r"|/\s*(?:session|shift|visit|night|mile)s?(?![a-z]))",
-            rf"(?P<hour>{_WORD}(?:per|an?|each)\s+(?:hour|hr)s?(?![a-z])"
-            r"|/\s*(?:hour|hr|h)s?(?![a-z])"
-            rf"|{_WORD}p\s*/\s*h(?:r|our)?(?![a-z])"
-            rf"|{_WORD}p\.?\s?hr?\.?(?![a-z])"
-            rf"|{_WORD}hourly)",
-            rf"(?P<day>{_WORD}(?:per|a|each)\s+day(?![a-z])"
-            r"|/\s*(?:day|d)(?![a-z])"
-            rf"|{_WORD}p\s*/\s*d(?![a-z])"
-            rf"|{_WORD}p\.?\s?d\.?(?![a-z])"
-            rf"|{_WORD}daily|{_WORD}day\s*rate|{_WORD}per\s+diem)",
-            rf"(?P<week>{_WORD}(?:per|a|each)\s+(?:week|wk)(?![a-z])"
-            r"|/\s*(?:week|wk|w)(?![a-z])"
-            rf"|{_WORD}p\s*/\s*w(?![a-z])"
-            rf"|{_WORD}p\.?\s?w\.?(?![a-z])"
-            rf"|{_WORD}weekly)",
-            rf"(?P<month>{_WORD}(?:per|a|each)\s+(?:calendar\s+)?(?:month|mth)(?![a-z])"
-            r"|/\s*(?:month|mth|m)(?![a-z])"
-            rf"|{_WORD}p\s*/\s*m(?![a-z])"
-            rf"|{_WORD}p\.?\s?c\.?\s?m\.?(?![a-z])"
-            rf"|{_WORD}p\.?\s?m\.?(?![a-z])"
-            rf"|{_WORD}monthly)",
-            rf"(?P<year>{_WORD}(?:per|a|each)\s+(?:year|yr|annum)(?![a-z])"
-            r"|/\s*(?:year|yr|annum|pa)(?![a-z])"
-            rf"|{_WORD}p\s*/\s*a(?![a-z])"
-            rf"|{_WORD}p\.?\s?a\.?(?![a-z])"
-            rf"|{_WORD}annum|{_WORD}annually|{_WORD}yearly"
-            # "annual" alone, but not "annual leave", "12.1% annual leave", "annual bonus"
-            rf"|{_WORD}annual(?![a-z])(?!\s+(?:leave|bonus|holiday|increment|review|"
-            r"entitlement|incentive|allowance|pay\s+rise)))",
-        ]
-    )
-)
-
-# What may separate the two ends of a range, an optional period word aside.
-_RANGE_GAP = re.compile(
-    r"\s*(?:-+|to|(?:-\s*)?(?:rising|increasing|up)\s*to|-\s*to|upto)\s*"
-)
-_AND_GAP = re.compile(r"\s*(?:and|&)\s*")
-_BETWEEN = re.compile(r"between\s*$")
-_LIST_GAP = re.compile(r"\s*[/,]?\s*")
-_PENCE = re.compile(r"\d+\.\d{2}")
-_DOT_THOUSANDS = re.compile(r"[1-9]\d{0,2}\.\d{3}")
-_UP_TO = re.compile(
-    r"(?:up\s*to|upto|to|max(?:imum)?\.?|capped\s+at|not\s+exceeding|under|below|less\s+than)"
-    r"\s*:?\s*$"
-)
-_FROM = re.compile(
-    r"(?:from|starting(?:\s+(?:at|from|salary))?|start(?:ing)?\s+at|min(?:imum)?\.?|at\s+least|"
-    r"in\s+excess\s+of|over|more\s+than|above)\s*:?\s*$"
-)
-
-#: Accepted unit hints (schema.org unitText and plain words), lower-cased.
-_HINTS: dict[str, str] = {
-    "hour": "hour", "hours": "hour", "hourly": "hour", "hr": "hour", "per hour": "hour",
-    "day": "day", "days": "day", "daily": "day", "per day": "day",
-    "week": "week", "weeks": "week", "weekly": "week", "per week": "week",
-    "month": "month", "months": "month", "monthly": "month", "per month": "month",
-    "year": "year", "years": "year", "yearly": "year", "annual": "year", "annum": "year",
-    "per annum": "year", "per year": "year", "annually": "year",
-}  # fmt: skip
-
-
-# --- helpers -------------------------------------------------------------------------------
-
-
 def _is_missing(value: object) -> bool:
     if value is None:
         return True
@@ -304,14 +196,14 @@ def _as_text(value: object) -> str:
 def _normalise(text: str) -> str:
     if "&" in text:
         text = html.unescape(text)  # "&amp;", "&#39;", "&pound;"
-    text = _MOJIBAKE_POUND.sub("£", text.lower().replace("\xa0", " "))
-    return _GBP_WORD.sub("£", _DASHES.sub("-", text))
+    text = MOJIBAKE_POUND.sub("£", text.lower().replace("\xa0", " "))
+    return GBP_WORD.sub("£", DASHES.sub("-", text))
 
 
 def _normalise_hint(hint: object) -> str | None:
     if _is_missing(hint):
         return None
-    return _HINTS.get(str(hint).strip().lower())
+    return HINTS.get(str(hint).strip().lower())
 
 
 class _Amount:
@@ -326,8 +218,8 @@ class _Amount:
         self.plus = match["plus"] is not None
         self.masked = match["mask"] is not None
         digits = "" if self.masked else match["num"].replace(",", "").replace(" ", "")
-        self.pence = bool(_PENCE.fullmatch(digits))
-        self.dot_thousands = bool(_DOT_THOUSANDS.fullmatch(digits))
+        self.pence = bool(PENCE.fullmatch(digits))
+        self.dot_thousands = bool(DOT_THOUSANDS.fullmatch(digits))
         self.value = float(digits) * (1000 if self.k else 1) if digits else None
 
     @property
@@ -344,9 +236,9 @@ def _group_end(s: str, amounts: list[_Amount], i: int) -> tuple[int, bool]:
     £27,260") whose values lie within :data:`LIST_MAX_RATIO` of each other.
     """
     if i + 1 < len(amounts):
-        gap = _PERIOD.sub(" ", s[amounts[i].end : amounts[i + 1].start])
-        if _RANGE_GAP.fullmatch(gap) or (
-            _AND_GAP.fullmatch(gap) and _BETWEEN.search(s[: amounts[i].start])
+        gap = PERIOD.sub(" ", s[amounts[i].end : amounts[i + 1].start])
+        if RANGE_GAP.fullmatch(gap) or (
+            AND_GAP.fullmatch(gap) and BETWEEN.search(s[: amounts[i].start])
         ):
             return i + 1, False
     j = i
@@ -355,7 +247,7 @@ def _group_end(s: str, amounts: list[_Amount], i: int) -> tuple[int, bool]:
         and amounts[j].pound
         and amounts[j + 1].pound
         and not amounts[j + 1].masked
-        and _LIST_GAP.fullmatch(s[amounts[j].end : amounts[j + 1].start])
+        and LIST_GAP.fullmatch(s[amounts[j].end : amounts[j + 1].start])
     ):
         values = [a.value for a in amounts[i : j + 2]]
         if not values[0] or max(values) > LIST_MAX_RATIO * min(values):
@@ -368,7 +260,7 @@ def _is_pay(s: str, amounts: list[_Amount], group: tuple[int, int, bool]) -> boo
     """Whether a group reads as pay: an amount marked as money, or a period word after it."""
     first, last, _ = group
     following = s[amounts[last].end : amounts[last + 1].start if last + 1 < len(amounts) else len(s)]
-    return any(a.moneylike for a in amounts[first : last + 1]) or _PERIOD.search(following) is not None
+    return any(a.moneylike for a in amounts[first : last + 1]) or PERIOD.search(following) is not None
 
 
 def _range_ends(low: _Amount, high: _Amount) -> tuple[float, float]:
@@ -392,7 +284,7 @@ def _range_ends(low: _Amount, high: _Amount) -> tuple[float, float]:
 
 
 def _periods(segment: str) -> list[str]:
-    return [match.lastgroup for match in _PERIOD.finditer(segment)]
+    return [match.lastgroup for match in PERIOD.finditer(segment)]
 
 
 def _annualise(
@@ -463,15 +355,15 @@ def parse_salary(text: object, unit_hint: str | None = None) -> ParsedSalary:
     if not raw:
         return _failed(EMPTY)
     s = _normalise(raw)
-    has_mask = _MASK.search(s) is not None
-    if not _DIGIT.search(s):
+    has_mask = MASK.search(s) is not None
+    if not DIGIT.search(s):
         return _failed(MASKED if has_mask else NO_AMOUNT)
-    if _FOREIGN.search(s) and not _POUND.search(s):
+    if FOREIGN.search(s) and not POUND.search(s):
         return _failed(NOT_GBP)
 
     # Blank out noise with a separator so that no range is read across it.
-    s = _NOISE.sub(" ; ", s)
-    amounts = [_Amount(m) for m in _AMOUNT.finditer(s)]
+    s = NOISE.sub(" ; ", s)
+    amounts = [_Amount(m) for m in AMOUNT.finditer(s)]
     if not amounts:
         return _failed(MASKED if has_mask else UNPARSED)
 
@@ -500,9 +392,9 @@ def parse_salary(text: object, unit_hint: str | None = None) -> ParsedSalary:
     else:
         before = s[amounts[first - 1].end if first else 0 : lo.start][-24:]
         low = high = lo.value
-        if lo.plus or _FROM.search(before):
+        if lo.plus or FROM.search(before):
             high = None
-        elif _UP_TO.search(before):
+        elif UP_TO.search(before):
             low = None
 
     # Period: right after the group, else just before it; these are taken even if implausible.

@@ -1,6 +1,13 @@
 """Skill extraction: ESCO skills in advert text (lexical trie + sentence embeddings).
 
-Nothing heavy is imported here: torch and the encoder load on first semantic use.
+Owns the lexical stage (``lexical``), the sentence encoders (``semantic``), the extractor that
+combines them (``extractor``), its cached corpus run (``corpus_cache``), skills for every advert
+including the title-derived fallback (``advert_skills``), the benchmark metrics and label-ranking
+baselines (``evaluate``) and SkillSpan span detection (``spans``).
+
+May import from ``data``, ``occupations`` and the top-level settings and getters; never from
+``regional``, ``recommender``, ``publish``, ``service``, ``bench`` or ``cli``. Nothing heavy is
+imported here: torch and the encoder load on first semantic use.
 """
 
 from __future__ import annotations

@@ -23,8 +23,6 @@ adds a cache keyed by text hash so a re-run only processes new adverts.
 from __future__ import annotations
 
 import bisect
-import hashlib
-import logging
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -32,17 +30,16 @@ import numpy as np
 import pandas as pd
 
 from skills_engine import config
-from skills_engine.extraction.lexical import _STOP, TOKEN_RE, LexicalMatcher, clean_text, split_sentences
+from skills_engine.data.text import clean_text
+from skills_engine.extraction.corpus_cache import FRAME_COLUMNS, cache_path, text_hash, transform_frame
+from skills_engine.extraction.lexical import _STOP, TOKEN_RE, LexicalMatcher, split_sentences
 
-log = logging.getLogger(__name__)
 
 #: Longest candidate phrase (tokens) embedded on its own by ``rank``. Benchmark spans
 #: and ESCO labels are mostly 1-4 words; longer windows only repeat the sentence.
 MAX_PHRASE_TOKENS = 4
 #: Most phrases embedded per sentence; bounds the cost of a run-on sentence.
 MAX_PHRASES = 96
-#: Columns of ``transform_frame``'s output.
-FRAME_COLUMNS = ["advert_id", "skill_uri", "skill_label", "score", "span_start", "span_end", "method"]
 #: Fewest word tokens in a sentence for the semantic stage: headings and fragments such as
 #: "Interview date" or "TBC" carry no skill but sit near some label by chance.
 MIN_SEMANTIC_TOKENS = 5  # headings such as "About the Role" are not sentences to paraphrase
@@ -61,17 +58,7 @@ def _semantic_eligible(text: str, start: int, end: int) -> bool:
     return numeric / len(tokens) <= MAX_DIGIT_TOKEN_SHARE
 #: Sentences scored per matrix product in ``transform`` (256 x 100k labels of float32 ~ 100 MB).
 SEMANTIC_CHUNK = 256
-#: Version of the extraction logic, part of the cache key: bump it when results change.
-CACHE_VERSION = "4"  # bump whenever matching rules change: cached results are then recomputed
 
-
-def text_hash(text: str) -> str:
-    """Stable short hash of a text, the key of the extraction cache.
-
-    >>> text_hash("Python")
-    '18885f27b5af9012'
-    """
-    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:16]
 
 
 def _skill_prior(taxonomy: pd.DataFrame, occupation_skills: pd.DataFrame | None) -> np.ndarray:
@@ -450,25 +437,15 @@ class SkillExtractor:
             )
         return out
 
-    def _cache_path(self) -> Path:
-        key = hashlib.sha256(
-            repr(
-                (
-                    CACHE_VERSION,
-                    self.get_params(),
-                    len(self.taxonomy_),
-                    text_hash("\n".join(self.uris_[:50].tolist() + self.uris_[-50:].tolist())),
-                )
-            ).encode()
-        ).hexdigest()[:12]
-        return self._cache_dir() / f"advert-skills-{key}.parquet"
-
     def get_params(self) -> dict:
         return {name: getattr(self, name) for name in (
             "semantic", "use_descriptions", "w_sentence", "w_description", "w_phrase", "w_phrase_description", "w_context_phrase",
             "w_lexical", "w_prior", "transform_encoder", "min_score", "static_min_score",
             "max_semantic_per_sentence",
         )}
+
+    def _cache_path(self) -> Path:
+        return cache_path(self)
 
     def transform_frame(
         self,
@@ -478,60 +455,6 @@ class SkillExtractor:
         batch_size: int = 500,
         use_cache: bool = True,
     ) -> pd.DataFrame:
-        """One row per (advert, skill found), cached by text hash.
-
-        Returns columns ``advert_id, skill_uri, skill_label, score, span_start, span_end,
-        method`` (``"lexical"`` or ``"semantic"``); spans index the cleaned text. Adverts
-        whose text was extracted before (same hash, same settings) are read from the cache
-        in ``cache_dir``; only new texts are processed, and the cache is rewritten atomically.
-        An advert whose extraction fails is logged and left out (and retried on the next
-        run) rather than stopping the run.
-        """
-        from skills_engine import getters
-
+        """One row per (advert, skill found), cached by text hash: see :func:`.corpus_cache.transform_frame`."""
         self._check_fitted()
-        frame = adverts[[id_col, text_col]].rename(columns={id_col: "advert_id", text_col: "text"})
-        cleaned = frame["text"].map(clean_text)
-        frame = frame.assign(text=cleaned, text_hash=cleaned.map(text_hash))
-        path = self._cache_path()
-        cache = pd.DataFrame(columns=["text_hash", *FRAME_COLUMNS[1:]])
-        if use_cache and path.is_file():
-            cache = pd.read_parquet(path)
-        done_hashes = set(cache["text_hash"])
-        new = frame.drop_duplicates("text_hash").loc[lambda d: ~d["text_hash"].isin(done_hashes)]
-        pieces = [cache]
-        for start in range(0, len(new), batch_size):
-            batch = new.iloc[start:start + batch_size]
-            try:
-                results = self._transform_clean(batch["text"].tolist())
-            except Exception:  # noqa: BLE001 - one bad advert must not stop a corpus run
-                log.exception("skill extraction failed on a batch; retrying its adverts one by one")
-                keep, results = [], []
-                for position, text in enumerate(batch["text"]):
-                    try:
-                        results.append(self._transform_clean([text])[0])
-                        keep.append(position)
-                    except Exception:  # noqa: BLE001
-                        log.exception("skill extraction failed for advert %s", batch["advert_id"].iloc[position])
-                batch = batch.iloc[keep]
-            rows = [
-                (h, str(self.uris_[r["skill"]]), str(self.labels_[r["skill"]]), r["score"], r["start"], r["end"], r["method"])
-                for h, found in zip(batch["text_hash"], results)
-                for r in found
-            ]
-            # Texts with no skill still get a marker row so they are not redone.
-            empty = [(h, None, None, np.nan, -1, -1, "none") for h, found in zip(batch["text_hash"], results) if not found]
-            pieces.append(pd.DataFrame(rows + empty, columns=["text_hash", *FRAME_COLUMNS[1:]]))
-        nonempty = [p for p in pieces if len(p)]
-        cache = pd.concat(nonempty, ignore_index=True) if nonempty else cache
-        if use_cache and len(pieces) > 1:
-            getters.atomic_write_parquet(cache, path)
-        return (
-            frame[["advert_id", "text_hash"]]
-            .merge(cache, on="text_hash", how="inner")
-            .query("method != 'none'")
-            .drop(columns="text_hash")
-            .astype({"span_start": "int64", "span_end": "int64", "score": "float64"})
-            [FRAME_COLUMNS]
-            .reset_index(drop=True)
-        )
+        return transform_frame(self, adverts, text_col=text_col, id_col=id_col, batch_size=batch_size, use_cache=use_cache)

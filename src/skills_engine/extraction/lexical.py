@@ -8,7 +8,6 @@ prefixes), so a scan costs one dict look-up per token plus one per extra matched
 
 from __future__ import annotations
 
-import html
 import re
 from collections import Counter
 from dataclasses import dataclass
@@ -16,10 +15,7 @@ from dataclasses import dataclass
 import pandas as pd
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
-#: Longest text (characters) that extraction reads; longer input is cut here. The longest
-#: real advert in the corpus is about 30k characters, so 100k keeps every real advert
-#: whole while a pasted 1 MB blob costs a bounded time (and memory) instead of minutes.
-MAX_TEXT_CHARS = 100_000
+
 #: Longest label (tokens) indexed. ESCO labels longer than this are descriptions in
 #: disguise ("assist ... in ... for ...") and never occur verbatim in adverts.
 MAX_LABEL_TOKENS = 10
@@ -34,10 +30,6 @@ SHORT_LABEL_CHARS = 2
 # Tokens: runs of letters/digits, keeping the inner "." of "node.js" / "asp.net" and the
 # "+"/"#" of "C++" / "C#"; hyphens and slashes split ("problem-solving" = "problem solving").
 TOKEN_RE = re.compile(r"[^\W_](?:[^\W_]|[+#]|\.(?=[^\W_]))*[+#]*", re.UNICODE)
-_TAG_RE = re.compile(r"<[^<>]{0,500}>")
-# Tags that start a new block (paragraph, list item, row, line break) end a sentence; inline
-# tags (<b>, <span>, <a>) do not.
-_BLOCK_TAG_RE = re.compile(r"<\s*/?\s*(?:p|br|li|ul|ol|div|h[1-6]|tr|td|th|table|section|article|header|footer|dt|dd)\b[^<>]{0,500}>", re.IGNORECASE)
 #: Sentence ends: terminal punctuation before a space, line breaks, bullets, semicolons.
 _BULLETS = "\u2022\u25cf\u25aa\u25e6\u2023\u2043\u2219\u00b7\u27a2\u2713\u2714"
 #: The leading look-ahead lets the engine reject most positions with one character test (every
@@ -85,32 +77,6 @@ class _Stems:
                 self._cache.clear()
             self._cache[token] = key
         return key
-
-
-def clean_text(text: object) -> str:
-    """Text safe to scan: a string, HTML tags and entities removed, cut at ``MAX_TEXT_CHARS``.
-
-    Tags are replaced by a line break so that list items and paragraphs stay apart;
-    positions are not preserved across tag removal, so spans refer to the cleaned text.
-
-    >>> clean_text("<ul><li>SQL &amp; Python</li><li>Agile</li></ul>")
-    'SQL & Python\\nAgile'
-    >>> clean_text(None)
-    ''
-    """
-    if text is None or (isinstance(text, float) and text != text):
-        return ""
-    if isinstance(text, bytes):
-        text = text.decode("utf-8", errors="replace")
-    text = str(text)[:MAX_TEXT_CHARS]
-    if "&" in text:
-        text = html.unescape(text)
-    if "<" in text:
-        text = _TAG_RE.sub(" ", _BLOCK_TAG_RE.sub("\n", text))
-    # Control characters and NULs from binary junk become spaces.
-    text = re.sub(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffd\u00a0\u200b]", " ", text)
-    text = re.sub(r"[ \t]+", " ", text)
-    return re.sub(r"\s*\n\s*", "\n", text).strip()
 
 
 def split_sentences(text: str) -> list[tuple[int, int]]:
