@@ -26,7 +26,7 @@ from pathlib import Path
 
 import yaml
 
-from skills_engine import config
+from skills_engine import paths
 from skills_engine.atomic import atomic_path
 
 log = logging.getLogger(__name__)
@@ -219,7 +219,7 @@ def _is_cached(path: Path, expected_sha256: str, expected_bytes: int | None = No
 
 
 def local_path(source_file: SourceFile, raw_dir: Path | None = None) -> Path:
-    return (raw_dir or config.raw_dir()) / source_file.dataset / source_file.filename
+    return (raw_dir or paths.raw_dir()) / source_file.dataset / source_file.filename
 
 
 def fetch_file(source_file: SourceFile, raw_dir: Path | None = None, mirror: Path | None = None) -> Path:
@@ -235,7 +235,7 @@ def fetch_file(source_file: SourceFile, raw_dir: Path | None = None, mirror: Pat
         Mirror folder; default from ``SKILLS_ENGINE_MIRROR``. When ``None`` the file is
         downloaded from its URL.
     """
-    mirror = mirror if mirror is not None else config.mirror_dir()
+    mirror = mirror if mirror is not None else paths.mirror_dir()
     destination = local_path(source_file, raw_dir)
     if _is_cached(destination, source_file.sha256, source_file.bytes):
         return destination
@@ -291,7 +291,7 @@ def _progress_enabled() -> bool:
 
 
 def folder_path(ds: Dataset, raw_dir: Path | None = None) -> Path:
-    return (raw_dir or config.raw_dir()) / ds.key
+    return (raw_dir or paths.raw_dir()) / ds.key
 
 
 def _manifest_digest(folder: FolderSource) -> str:
@@ -303,7 +303,7 @@ def fetch_folder(ds: Dataset, raw_dir: Path | None = None, mirror: Path | None =
     from tqdm.auto import tqdm
 
     assert ds.folder is not None, f"{ds.key} is not a folder source"
-    mirror = mirror if mirror is not None else config.mirror_dir()
+    mirror = mirror if mirror is not None else paths.mirror_dir()
     target = folder_path(ds, raw_dir)
     stamp = target / COMPLETE_STAMP
     digest = _manifest_digest(ds.folder)
@@ -388,7 +388,7 @@ def fetch_all(keys: Iterable[str] | None = None, raw_dir: Path | None = None, mi
                 "files": ds.n_files,
                 "megabytes": round(ds.n_bytes / 1e6, 2),
                 "seconds": round(time.perf_counter() - started, 2),
-                "origin": "mirror" if (mirror or config.mirror_dir()) else "download",
+                "origin": "mirror" if (mirror or paths.mirror_dir()) else "download",
             }
         )
     return rows

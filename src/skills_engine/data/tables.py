@@ -9,14 +9,12 @@ import logging
 import time
 from pathlib import Path
 
-from skills_engine import __version__, config, getters
+from skills_engine import __version__, getters, paths
 from skills_engine.data import adverts
 from skills_engine.data import sourcing
 from skills_engine.data import reference
 
 log = logging.getLogger(__name__)
-
-REPORT_NAME = "sourcing_report.json"
 
 #: Tables the data step writes; if any is missing the step rebuilds.
 PROCESSED_TABLES = (
@@ -27,7 +25,7 @@ PROCESSED_TABLES = (
 
 
 def report_path() -> Path:
-    return config.processed_dir() / REPORT_NAME
+    return paths.sourcing_report()
 
 
 def _inputs_digest(adzuna_path: Path | None) -> str:
@@ -68,7 +66,7 @@ def build_data(adzuna_path: Path | None = None, force: bool = False) -> dict:
         "built_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
         "package_version": __version__,
         "inputs_digest": digest,
-        "origin": "mirror" if config.mirror_dir() else "download",
+        "origin": "mirror" if paths.mirror_dir() else "download",
         "adzuna_file": str(adzuna_path) if adzuna_path else "pinned 2,499-row sample",
         "datasets": fetched,
         "fetch_seconds": round(fetch_seconds, 2),

@@ -166,12 +166,12 @@ class MiniLMLabelRanker:
         self.cache_dir = cache_dir
 
     def fit(self, taxonomy: pd.DataFrame | None = None) -> MiniLMLabelRanker:
-        from skills_engine import config, getters
+        from skills_engine import getters, paths
         from skills_engine.extraction import semantic
 
         taxonomy = (getters.read_esco_skills() if taxonomy is None else taxonomy).reset_index(drop=True)
         texts = semantic.skill_texts(taxonomy, use_descriptions=True)
-        folder = Path(self.cache_dir) if self.cache_dir else config.interim_dir() / "extraction"
+        folder = Path(self.cache_dir) if self.cache_dir else paths.extraction_cache_dir()
         vectors = semantic.cached_encode(texts["text"].tolist(), "esco-skill-texts", folder)
         is_label = (texts["kind"] != "description").to_numpy()
         self.vectors_ = vectors[is_label]

@@ -29,7 +29,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from skills_engine import config
+from skills_engine import paths
 from skills_engine.data.text import clean_text
 from skills_engine.extraction.corpus_cache import FRAME_COLUMNS, cache_path, text_hash, transform_frame
 from skills_engine.extraction.lexical import _STOP, TOKEN_RE, LexicalMatcher, split_sentences
@@ -112,7 +112,7 @@ class SkillExtractor:
         Most semantic (non-lexical) skills ``transform`` reports per sentence.
     cache_dir : str or Path, optional
         Where embeddings and extraction results are cached (default
-        ``config.interim_dir() / "extraction"``).
+        ``paths.extraction_cache_dir()``).
 
     Attributes
     ----------
@@ -161,7 +161,7 @@ class SkillExtractor:
     # --- fitting ---------------------------------------------------------------------
 
     def _cache_dir(self) -> Path:
-        return Path(self.cache_dir) if self.cache_dir else config.interim_dir() / "extraction"
+        return Path(self.cache_dir) if self.cache_dir else paths.extraction_cache_dir()
 
     def fit(self, taxonomy: pd.DataFrame | None = None, occupation_skills: pd.DataFrame | None = None) -> SkillExtractor:
         """Build the label trie and (if ``semantic``) the skill embeddings.

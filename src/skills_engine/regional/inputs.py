@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from skills_engine import config, getters
+from skills_engine import getters, paths
 from skills_engine.occupations import labelling
 from skills_engine.extraction.advert_skills import TITLE_DERIVED
 from skills_engine.regional import comparison, growth
@@ -73,7 +73,7 @@ def build() -> RegionalInputs:
 
 def load() -> RegionalInputs:
     """The cached national inputs, rebuilt when any input table has changed."""
-    folder = config.interim_dir() / "regional"
+    folder = paths.regional_cache_dir()
     fingerprint = _fingerprint()
     stamp = folder / "fingerprint.json"
     if stamp.is_file() and json.loads(stamp.read_text()).get("fingerprint") == fingerprint:

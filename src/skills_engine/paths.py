@@ -1,0 +1,111 @@
+"""Where everything lives: every path of ``data/`` and ``reports/`` is defined here, once.
+
+Environment variables
+---------------------
+SKILLS_ENGINE_DATA_DIR
+    Where raw, interim and processed data live (default ``./data`` of the source checkout).
+SKILLS_ENGINE_MIRROR
+    A folder laid out like ``shared/mirror`` (``github/<owner>/<repo>/<commit>/<path>``).
+    When set, sources are read from it instead of downloaded, and checked the same way.
+
+``data/`` holds ``raw/`` (verified sources, immutable), ``interim/`` (caches: extraction,
+embeddings, regional counts) and ``processed/`` (tidy tables, the sourcing report and the
+engine). ``reports/`` holds one folder of executed notebooks per run, ``national/`` for the
+national notebook, and the JSON files the website reads.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+
+#: Folder names under the project root (relative, so the site builder can stage a copy).
+NOTEBOOKS = "notebooks"
+REPORTS = "reports"
+#: The run folder of notebooks about the whole country, whatever the run's region.
+NATIONAL_RUN = "national"
+#: Files under ``reports/`` that the notebooks write and the website reads.
+FINDINGS_FILE = "findings.json"
+MODEL_EVALUATION_FILE = "model_evaluation.json"
+#: Files under ``data/processed/``.
+SOURCING_REPORT_FILE = "sourcing_report.json"
+ENGINE_FILE = "engine.joblib"
+
+
+def data_dir() -> Path:
+    """Root data folder, from ``SKILLS_ENGINE_DATA_DIR`` or the project's ``data/``.
+
+    A relative ``SKILLS_ENGINE_DATA_DIR`` resolves against the current working directory,
+    as a user expects. Without it, a source checkout uses its own ``data/`` whatever the
+    working directory (notebooks run from ``notebooks/``); an installed package uses ``./data``.
+    """
+    value = os.environ.get("SKILLS_ENGINE_DATA_DIR")
+    if value:
+        return Path(value).expanduser().resolve()
+    if (PROJECT_ROOT / "pyproject.toml").is_file():
+        return PROJECT_ROOT / "data"
+    return Path("data").resolve()
+
+
+def raw_dir() -> Path:
+    """Verified copies of the sources, one folder per dataset (never edited)."""
+    return data_dir() / "raw"
+
+
+def interim_dir() -> Path:
+    """Caches that make re-runs cheap; safe to delete."""
+    return data_dir() / "interim"
+
+
+def processed_dir() -> Path:
+    """Tidy tables, the sourcing report and the engine artefact."""
+    return data_dir() / "processed"
+
+
+def extraction_cache_dir() -> Path:
+    """Skill extraction results by text hash, and label embeddings."""
+    return interim_dir() / "extraction"
+
+
+def regional_cache_dir() -> Path:
+    """National counts for the regional comparisons, keyed by the inputs' fingerprints."""
+    return interim_dir() / "regional"
+
+
+def processed_table(name: str) -> Path:
+    """The parquet file of processed table ``name``."""
+    return processed_dir() / f"{name}.parquet"
+
+
+def sourcing_report() -> Path:
+    return processed_dir() / SOURCING_REPORT_FILE
+
+
+def engine_artifact() -> Path:
+    return processed_dir() / ENGINE_FILE
+
+
+def mirror_dir() -> Path | None:
+    """The mirror folder from ``SKILLS_ENGINE_MIRROR``, or ``None`` to download."""
+    value = os.environ.get("SKILLS_ENGINE_MIRROR")
+    return Path(value).expanduser().resolve() if value else None
+
+
+def notebooks_dir(root: Path = PROJECT_ROOT) -> Path:
+    return Path(root) / NOTEBOOKS
+
+
+def reports_dir(root: Path = PROJECT_ROOT) -> Path:
+    return Path(root) / REPORTS
+
+
+def findings_file(root: Path = PROJECT_ROOT) -> Path:
+    """Headline findings recorded by the notebooks, for the home page."""
+    return reports_dir(root) / FINDINGS_FILE
+
+
+def model_evaluation_file(root: Path = PROJECT_ROOT) -> Path:
+    """The recommender's held-out evaluation, for the model card."""
+    return reports_dir(root) / MODEL_EVALUATION_FILE
