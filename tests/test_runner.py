@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import nbformat
 import pytest
 
@@ -71,3 +73,66 @@ def test_all_regions_plans_every_notebook_once_then_the_regional_one_per_region(
     # the national notebook's copy never lands in a region's folder
     assert runner.output_path(plans[0], folder / "05_all_regions.ipynb") == tmp_path / "reports/national/05_all_regions.ipynb"
     assert runner.output_path(plans[3], folder / "04_regional_comparison.ipynb").parent.name == plans[3].run_name
+
+
+def test_a_failed_run_leaves_the_previous_report_byte_identical(tmp_path):
+    folder = tmp_path / "notebooks"
+    folder.mkdir()
+    notebook = make_notebook(folder / "01_demo.ipynb", ["print('ok', sample_size)"])
+    plan = runner.plan_run(overrides={"region": "Wales"}, notebooks=(notebook,), output_root=tmp_path / "reports")
+    (good,) = runner.execute(plan)
+    before = good.read_bytes()
+    make_notebook(notebook, ["raise ValueError('second run breaks')"])
+    with pytest.raises(runner.NotebookRunError, match="previous report is unchanged"):
+        runner.execute(plan)
+    assert good.read_bytes() == before
+    failed = good.with_name(good.name + runner.FAILED_SUFFIX)
+    assert "second run breaks" in failed.read_text()
+    assert sorted(p.name for p in good.parent.iterdir()) == ["01_demo.ipynb", "01_demo.ipynb.failed"]
+    make_notebook(notebook, ["print('fixed')"])
+    runner.execute(plan)
+    assert not failed.exists()
+
+
+def test_unsafe_run_names_unknown_parameters_and_wrong_types_are_refused_before_running(tmp_path):
+    folder = tmp_path / "notebooks"
+    folder.mkdir()
+    notebook = make_notebook(folder / "01_demo.ipynb", ["pass"])
+    for name in ("../../x", "Reports", "a/b", "", "x" * 65):
+        with pytest.raises(ValueError, match="not a safe name"):
+            runner.plan_run(overrides={"run_name": name}, notebooks=(notebook,))
+    with pytest.raises(ValueError, match="unknown parameter.*n_bootsrap"):
+        runner.plan_run(overrides={"n_bootsrap": 10}, notebooks=(notebook,))
+    with pytest.raises(ValueError, match="sample_size='lots' should be a int"):
+        runner.plan_run(overrides={"sample_size": "lots"}, notebooks=(notebook,))
+    assert runner.plan_run(overrides={"sample_size": None}, notebooks=(notebook,)).parameters["sample_size"] is None
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("region: [North East\n")
+    with pytest.raises(ValueError, match="broken.yaml: not valid YAML"):
+        runner.plan_run(broken, notebooks=(notebook,))
+
+
+def test_region_slugs_are_accepted_and_a_named_run_keeps_its_national_notebook(tmp_path):
+    folder = tmp_path / "notebooks"
+    folder.mkdir()
+    national = make_notebook(folder / "05_all_regions.ipynb", ["pass"])
+    plan = runner.plan_run(overrides={"region": "north-east"}, notebooks=(national,), output_root=tmp_path)
+    assert plan.parameters["region"] == "North East" and plan.run_name == "north-east"
+    assert runner.output_path(plan, national) == tmp_path / "national" / "05_all_regions.ipynb"
+    named = runner.plan_run(overrides={"run_name": "trial"}, notebooks=(national,), output_root=tmp_path)
+    assert runner.output_path(named, national) == tmp_path / "trial" / "05_all_regions.ipynb"
+
+
+def test_the_kernel_does_not_inherit_a_non_inline_matplotlib_backend(tmp_path, monkeypatch):
+    monkeypatch.setenv("MPLBACKEND", "Agg")
+    notebook = make_notebook(
+        tmp_path / "01_plot.ipynb",
+        ["import os, matplotlib\nprint('env', os.environ.get('MPLBACKEND'))",
+         "import matplotlib.pyplot as plt\nplt.plot([1, 2])\nplt.show()"],
+    )
+    plan = runner.plan_run(notebooks=(notebook,), output_root=tmp_path / "reports")
+    (written,) = runner.execute(plan)
+    outputs = [o for c in nbformat.read(written, 4).cells if c.cell_type == "code" for o in c.get("outputs", [])]
+    assert any("inline" in o.get("text", "") for o in outputs)  # the kernel chose its own (inline) backend
+    assert any("image/png" in o.get("data", {}) for o in outputs), "the figure was not drawn inline"
+    assert os.environ["MPLBACKEND"] == "Agg"  # restored for the rest of this process
