@@ -12,7 +12,7 @@ PARAMS ?=
 # (about 1.1 GB, mostly the CPU build of torch).
 EXTRAS ?= test,site,semantic
 
-.PHONY: help setup data notebooks site run test test-fast bench clean clean-data
+.PHONY: help setup data notebooks site run lint format test test-fast bench clean clean-data
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -36,7 +36,15 @@ site: ## Render the website of findings into _site/ (no notebook is re-executed)
 
 run: notebooks site ## Set up, source the data, run every notebook (region North East), build _site/
 
-test: data ## Every test: unit, end-to-end on the mirror, nbval over every notebook, site and browser
+lint: setup ## ruff: lint and formatting check of the package, tests and notebooks
+	$(BIN)/ruff check src tests notebooks
+	$(BIN)/ruff format --check src tests notebooks
+
+format: setup ## ruff: fix what can be fixed and format the package, tests and notebooks
+	$(BIN)/ruff check --fix src tests notebooks
+	$(BIN)/ruff format src tests notebooks
+
+test: data lint ## Every test: ruff, unit, end-to-end on the mirror, nbval over every notebook, site and browser
 	$(BIN)/python -m pytest src notebooks tests --nbval-lax -p no:cacheprovider
 
 test-fast: setup ## Unit tests only (no notebooks, no browser)
