@@ -8,8 +8,7 @@ import pandas as pd
 import pytest
 
 from skills_engine.data import adverts as ad
-from skills_engine.data import quality
-from skills_engine.data import schema
+from skills_engine.data import quality, schema
 from skills_engine.data.places import RegionLookups
 
 

@@ -8,7 +8,6 @@ real artefact is never read.
 from __future__ import annotations
 
 import asyncio
-import importlib.util
 import json
 from pathlib import Path
 
@@ -17,22 +16,19 @@ from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from browser_support import serve_app
-from skills_engine import config
-from skills_engine.service import api
+from skills_engine import config, paths
 from skills_engine.bench import api_load
 from skills_engine.publish import tryit
 from skills_engine.recommender import artifacts
 from skills_engine.recommender.engine import MAX_K, MAX_SKILLS, Recommender
-
-spec = importlib.util.spec_from_file_location("api_world", Path(__file__).parent / "data" / "api_world.py")
-api_world = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(api_world)
-tiny_engine = api_world.tiny_engine
+from skills_engine.service import app as service_app
+from skills_engine.service.middleware import BodyLimitMiddleware
+from skills_engine.service.models import MAX_BODY_BYTES
 
 
 @pytest.fixture(scope="module")
-def engine() -> Recommender:
-    return tiny_engine()
+def engine(api_world) -> Recommender:
+    return api_world.tiny_engine()
 
 
 @pytest.fixture(scope="module")
@@ -42,7 +38,7 @@ def artefact(engine, tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def client(artefact):
-    with TestClient(api.create_app(artifact=artefact, origins=["https://embed.example.org"])) as test_client:
+    with TestClient(service_app.create_app(artifact=artefact, origins=["https://embed.example.org"])) as test_client:
         yield test_client
 
 
@@ -64,11 +60,11 @@ def test_health_reports_the_artefact_it_loaded(client):
 
 def test_missing_or_incompatible_artefact_refuses_to_start(tmp_path, engine):
     with pytest.raises(artifacts.EngineArtifactError, match="build-model"):
-        with TestClient(api.create_app(artifact=tmp_path / "missing.joblib")):
+        with TestClient(service_app.create_app(artifact=tmp_path / "missing.joblib")):
             pass
     old = artifacts.save_engine(engine, extra={"artifact_version": artifacts.ARTIFACT_VERSION - 1}, path=tmp_path / "old.joblib")
     with pytest.raises(artifacts.EngineArtifactError, match="rebuild"):
-        with TestClient(api.create_app(artifact=old)):
+        with TestClient(service_app.create_app(artifact=old)):
             pass
 
 
@@ -84,8 +80,8 @@ def test_engine_is_loaded_once_and_answers_from_memory(artefact, monkeypatch):
     calls = []
     real = artifacts.load_engine
     monkeypatch.setattr(artifacts, "load_engine", lambda path=None: calls.append(path) or real(path))
-    monkeypatch.setenv(api.ARTIFACT_ENV, str(artefact))
-    with TestClient(api.create_app()) as test_client:
+    monkeypatch.setenv(service_app.ARTIFACT_ENV, str(artefact))
+    with TestClient(service_app.create_app()) as test_client:
         for _ in range(3):
             assert test_client.post("/recommend", json={"skills": ["cooking"]}).status_code == 200
     assert calls == [artefact]
@@ -202,7 +198,7 @@ def test_malformed_json_gets_a_readable_422(client):
 
 def test_oversized_body_is_refused_by_declared_and_by_streamed_size(client):
     big = json.dumps({"skills": ["cooking " * 20] * 500}).encode()
-    assert len(big) > api.MAX_BODY_BYTES
+    assert len(big) > MAX_BODY_BYTES
     declared = client.post("/recommend", content=big, headers={"Content-Type": "application/json"})
     assert declared.status_code == 413 and "too large" in declared.json()["detail"]
 
@@ -231,7 +227,7 @@ def test_body_limit_middleware_counts_a_chunked_body_without_reading_it_all():
     async def send(message):
         sent.append(message)
 
-    middleware = api.BodyLimitMiddleware(app, max_bytes=10 * 1024)
+    middleware = BodyLimitMiddleware(app, max_bytes=10 * 1024)
     asyncio.run(middleware({"type": "http", "method": "POST", "headers": []}, receive, send))
     assert sent[0]["status"] == 413 and len(reads) == 11
 
@@ -240,7 +236,7 @@ def test_unexpected_error_is_a_500_without_a_trace(artefact, monkeypatch):
     def broken(*args, **kwargs):
         raise RuntimeError("secret detail from /work/main/data/processed")
 
-    with TestClient(api.create_app(artifact=artefact), raise_server_exceptions=False) as test_client:
+    with TestClient(service_app.create_app(artifact=artefact), raise_server_exceptions=False) as test_client:
         monkeypatch.setattr(Recommender, "recommend", broken)
         response = test_client.post("/recommend", json={"skills": ["cooking"]})
     assert response.status_code == 500 and response.json() == {"detail": "internal error: the request could not be answered"}
@@ -283,13 +279,13 @@ def fuzz(app) -> dict[int, int]:
 
 def test_openapi_schema_fuzzing_finds_no_server_error(artefact, monkeypatch):
     """schemathesis sends generated requests, valid and invalid, to every operation: no 5xx."""
-    statuses = fuzz(api.create_app(*artifacts.load_engine(artefact)))
+    statuses = fuzz(service_app.create_app(*artifacts.load_engine(artefact)))
     assert sum(statuses.values()) > 100 and statuses.get(200) and statuses.get(422), statuses
     assert not [status for status in statuses if status >= 500], statuses
     # the harness does reach the engine: a failure there surfaces (the ASGI transport re-raises it)
     monkeypatch.setattr(Recommender, "recommend", lambda *args, **kwargs: 1 / 0)
     with pytest.raises(ZeroDivisionError):
-        fuzz(api.create_app(*artifacts.load_engine(artefact)))
+        fuzz(service_app.create_app(*artifacts.load_engine(artefact)))
 
 
 # --- the static export ------------------------------------------------------------------------------
@@ -350,7 +346,7 @@ def test_site_assets_are_written_together(engine, tmp_path):
 @pytest.fixture(scope="module")
 def live_server(artefact):
     """The app under uvicorn on an ephemeral loopback port, in a thread."""
-    with serve_app(api.create_app(artifact=artefact)) as base:
+    with serve_app(service_app.create_app(artifact=artefact)) as base:
         yield base
 
 
@@ -381,3 +377,37 @@ def test_bench_api_json_last_line(live_server):
 def test_bench_api_refuses_a_remote_url():
     with pytest.raises(ValueError, match="loopback"):
         api_load.check_url("http://example.org:8000")
+
+
+def _old_layout_artefact(path: Path) -> Path:
+    """An artefact as version 1 wrote it: the engine pickled under its old import path
+    ``skills_engine.engine``, which the subpackage layout removed."""
+    import sys
+    import types
+
+    import joblib
+
+    old_module = types.ModuleType("skills_engine.engine")
+    old_class = type("Recommender", (), {"__module__": "skills_engine.engine"})
+    old_module.Recommender = old_class
+    sys.modules["skills_engine.engine"] = old_module
+    try:
+        joblib.dump({"engine": old_class(), "meta": {"artifact_version": 1}}, path)
+    finally:
+        del sys.modules["skills_engine.engine"]
+    return path
+
+
+def test_an_artefact_from_before_the_layout_is_refused_with_the_rebuild_command(tmp_path, monkeypatch):
+    from skills_engine.cli import app
+
+    monkeypatch.setenv("SKILLS_ENGINE_DATA_DIR", str(tmp_path))
+    paths.processed_dir().mkdir(parents=True)
+    old = _old_layout_artefact(paths.engine_artifact())
+    with pytest.raises(artifacts.EngineArtifactError, match="older version") as refused:
+        artifacts.load_engine(old)
+    assert f"rebuild it: `{artifacts.BUILD_COMMAND}`" in str(refused.value)
+    for command in (["recommend", "--skills", "python"], ["serve", "--artifact", str(old)]):
+        result = CliRunner().invoke(app, command)
+        assert result.exit_code == 1, (command, result.output)
+        assert artifacts.BUILD_COMMAND in result.output and "Traceback" not in result.output

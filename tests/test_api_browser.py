@@ -22,10 +22,9 @@ import pytest
 from selectolax.lexbor import LexborHTMLParser
 
 from browser_support import run_chromium, serve_app
-
-from skills_engine.service import api
 from skills_engine.publish import tryit
 from skills_engine.recommender import artifacts
+from skills_engine.service import app as service_app
 
 pytestmark = pytest.mark.browser
 
@@ -121,12 +120,7 @@ def probe(binary: str, profile: Path, base: str, page: str) -> dict:
 
 
 @pytest.fixture(scope="module")
-def engine():
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location("api_world", Path(__file__).parent / "data" / "api_world.py")
-    api_world = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(api_world)
+def engine(api_world):
     return api_world.tiny_engine()
 
 
@@ -136,7 +130,7 @@ def api_server(engine, tmp_path_factory):
     from fastapi.responses import HTMLResponse
 
     artefact = artifacts.save_engine(engine, path=tmp_path_factory.mktemp("browser-engine") / "engine.joblib")
-    app = api.create_app(artifact=artefact)
+    app = service_app.create_app(artifact=artefact)
     app.add_api_route("/__probe__.html", lambda: HTMLResponse(PROBE), include_in_schema=False)
     with serve_app(app) as base:
         yield base

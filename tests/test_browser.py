@@ -26,8 +26,7 @@ import pytest
 from selectolax.lexbor import LexborHTMLParser
 
 from browser_support import run_chromium
-
-from skills_engine.publish import site
+from skills_engine.publish import render
 
 pytestmark = pytest.mark.browser
 
@@ -103,7 +102,7 @@ def site_dir(tmp_path_factory) -> Path:
     # a regional report, as `run --all-regions` writes one per region
     shutil.copy2(DATA / "site_executed.ipynb", root / "reports" / "north-east" / "04_regional_comparison.ipynb")
     shutil.copy2(DATA / "site_findings.json", root / "reports" / "findings.json")
-    return site.build_site(root, renderer="smalldocs", sourcing_report=DATA / "site_sourcing_report.json")
+    return render.build_site(root, renderer="smalldocs", sourcing_report=DATA / "site_sourcing_report.json")
 
 
 @pytest.fixture(scope="module")

@@ -9,10 +9,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from skills_engine.data.text import MAX_TEXT_CHARS, clean_text
 from skills_engine.extraction import evaluate, spans
 from skills_engine.extraction.corpus_cache import FRAME_COLUMNS, text_hash
 from skills_engine.extraction.extractor import SkillExtractor
-from skills_engine.data.text import MAX_TEXT_CHARS, clean_text
 from skills_engine.extraction.lexical import LexicalMatcher, split_sentences
 
 DATA = Path(__file__).parent / "data"

@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from skills_engine.regional import comparison, growth, tiles
 from skills_engine.config import REGIONS
+from skills_engine.regional import comparison, growth, tiles
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import logging
 from pathlib import Path
-from typing import Optional
 
 import typer
 
@@ -34,13 +33,12 @@ def _fail(message: str) -> None:
 
 @app.command()
 def data(
-    adzuna_file: Optional[Path] = typer.Option(None, help="The full Kaggle Train_rev1.csv, if you have it."),
+    adzuna_file: Path | None = typer.Option(None, help="The full Kaggle Train_rev1.csv, if you have it."),
     force: bool = typer.Option(False, help="Rebuild processed tables even if up to date."),
     verbose: bool = typer.Option(False, "--verbose", "-v"),
 ) -> None:
     """Fetch and verify every source, then build the tidy tables in data/processed."""
-    from skills_engine.data import tables
-    from skills_engine.data import sourcing
+    from skills_engine.data import sourcing, tables
 
     _setup_logging(verbose)
     try:
@@ -57,9 +55,9 @@ def data(
 
 @app.command()
 def run(
-    params: Optional[Path] = typer.Option(None, "--params", help="YAML file of notebook parameters (see params/)."),
-    region: Optional[str] = typer.Option(None, help="Override the region parameter."),
-    notebook: Optional[list[str]] = typer.Option(None, "--notebook", help="Run only notebooks whose name contains this."),
+    params: Path | None = typer.Option(None, "--params", help="YAML file of notebook parameters (see params/)."),
+    region: str | None = typer.Option(None, help="Override the region parameter."),
+    notebook: list[str] | None = typer.Option(None, "--notebook", help="Run only notebooks whose name contains this."),
     all_regions: bool = typer.Option(False, "--all-regions", help="Also run the regional notebooks for every other region."),
     verbose: bool = typer.Option(False, "--verbose", "-v"),
 ) -> None:
@@ -90,12 +88,12 @@ def site(
     verbose: bool = typer.Option(False, "--verbose", "-v"),
 ) -> None:
     """Render the website of findings into _site/ (notebooks are not re-executed)."""
-    from skills_engine import config
-    from skills_engine.publish import site as site_builder
+    from skills_engine import paths
+    from skills_engine.publish import render as site_builder
 
     _setup_logging(verbose)
     try:
-        output = site_builder.build_site(config.PROJECT_ROOT, output_dir, renderer)
+        output = site_builder.build_site(paths.PROJECT_ROOT, output_dir, renderer)
     except (FileNotFoundError, ValueError, RuntimeError) as error:
         _fail(str(error))
     typer.echo(f"site written to {output}")
@@ -138,8 +136,7 @@ def eval_extraction(
 @app.command("build-model")
 def build_model(verbose: bool = typer.Option(False, "--verbose", "-v")) -> None:
     """Fit the recommender on the processed tables and save data/processed/engine.joblib."""
-    from skills_engine.recommender import artifacts
-    from skills_engine.recommender import training
+    from skills_engine.recommender import artifacts, training
 
     _setup_logging(verbose)
     try:
@@ -161,7 +158,7 @@ def _load_engine():
 @app.command()
 def recommend(
     skills: str = typer.Option(..., "--skills", help='Skills separated by ";", e.g. "patient care; phlebotomy; record keeping".'),
-    region: Optional[str] = typer.Option(None, help="One of the twelve UK regions, e.g. \"North East\"."),
+    region: str | None = typer.Option(None, help="One of the twelve UK regions, e.g. \"North East\"."),
     k: int = typer.Option(10, "--k", help="How many job titles to return (1-100)."),
     as_json: bool = typer.Option(False, "--json", help="Print the full answer as JSON."),
 ) -> None:
@@ -174,7 +171,7 @@ def recommend(
     if as_json:
         typer.echo(json.dumps(answer | {"engine": meta}, default=str))
         return
-    from skills_engine.recommender.engine import format_answer
+    from skills_engine.recommender.formatting import format_answer
 
     typer.echo(format_answer(answer))
 
@@ -221,7 +218,7 @@ def bench_extraction(
 
 @bench_app.command("pipeline")
 def bench_pipeline(
-    params: Optional[Path] = typer.Option(None, "--params", help="YAML file of notebook parameters (see params/)."),
+    params: Path | None = typer.Option(None, "--params", help="YAML file of notebook parameters (see params/)."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object as the last line."),
 ) -> None:
     """Seconds per notebook and in total for a full `run --all-regions` plus `site`."""
@@ -253,22 +250,22 @@ def serve(
     host: str = typer.Option("127.0.0.1", help="Address to listen on (127.0.0.1: this machine only)."),
     port: int = typer.Option(8000, help="Port to listen on."),
     workers: int = typer.Option(1, help="Worker processes; each loads the engine once (about 0.5 s, 300 MB)."),
-    artifact: Optional[Path] = typer.Option(None, help="Engine artefact (default $SKILLS_ENGINE_ARTIFACT or data/processed/engine.joblib)."),
-    cors_origins: Optional[str] = typer.Option(None, help="Comma-separated origins allowed to embed (default $SKILLS_ENGINE_CORS_ORIGINS)."),
+    artifact: Path | None = typer.Option(None, help="Engine artefact (default $SKILLS_ENGINE_ARTIFACT or data/processed/engine.joblib)."),
+    cors_origins: str | None = typer.Option(None, help="Comma-separated origins allowed to embed (default $SKILLS_ENGINE_CORS_ORIGINS)."),
 ) -> None:
     """Serve the recommender over HTTP (API at /docs, try-it page at /)."""
     import os
 
     import uvicorn
 
-    from skills_engine.service import api
     from skills_engine.recommender import artifacts
+    from skills_engine.service import app as service_app
 
     if artifact is not None:
-        os.environ[api.ARTIFACT_ENV] = str(artifact)
+        os.environ[service_app.ARTIFACT_ENV] = str(artifact)
     if cors_origins is not None:
-        os.environ[api.CORS_ENV] = cors_origins
-    path = Path(os.environ[api.ARTIFACT_ENV]) if os.environ.get(api.ARTIFACT_ENV) else None
+        os.environ[service_app.CORS_ENV] = cors_origins
+    path = Path(os.environ[service_app.ARTIFACT_ENV]) if os.environ.get(service_app.ARTIFACT_ENV) else None
     try:
         engine, meta = artifacts.load_engine(path)  # refuse to start, with the how-to, before binding the port
     except artifacts.EngineArtifactError as error:
@@ -277,9 +274,9 @@ def serve(
     options = {"host": host, "port": port, "access_log": False, "log_level": "warning", "timeout_graceful_shutdown": 5}
     if workers > 1:
         del engine
-        uvicorn.run("skills_engine.service.api:app", workers=workers, **options)
+        uvicorn.run("skills_engine.service.app:app", workers=workers, **options)
     else:
-        uvicorn.run(api.create_app(engine, meta), **options)
+        uvicorn.run(service_app.create_app(engine, meta), **options)
 
 
 @bench_app.command("api")

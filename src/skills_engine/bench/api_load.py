@@ -83,7 +83,7 @@ async def _level(url: str, concurrency: int, bodies: list[dict], warmup: list[di
                     await response.read()
                     ok = response.status == 200
                     problem = f"HTTP {response.status}"
-            except (aiohttp.ClientError, asyncio.TimeoutError) as error:
+            except (TimeoutError, aiohttp.ClientError) as error:
                 ok, problem = False, type(error).__name__
             if record:
                 latencies.append(time.perf_counter() - start)

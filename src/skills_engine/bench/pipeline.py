@@ -13,8 +13,8 @@ def bench_pipeline(params_file: Path | None = None) -> dict:
 
     Notebook 04 runs once per region; its line gives the total over regions and the mean.
     """
-    from skills_engine import config, runner
-    from skills_engine.publish import site
+    from skills_engine import paths, runner
+    from skills_engine.publish import render
 
     timings: dict[str, float] = {}
     counts: dict[str, int] = {}
@@ -27,7 +27,7 @@ def bench_pipeline(params_file: Path | None = None) -> dict:
             timings[notebook.stem] = timings.get(notebook.stem, 0.0) + time.perf_counter() - started
             counts[notebook.stem] = counts.get(notebook.stem, 0) + 1
     started = time.perf_counter()
-    site.build_site(config.PROJECT_ROOT)
+    render.build_site(paths.PROJECT_ROOT)
     site_seconds = time.perf_counter() - started
     figures = {f"{stem}_seconds": round(seconds, 1) for stem, seconds in timings.items()}
     figures |= {f"{stem}_runs": n for stem, n in counts.items() if n > 1}

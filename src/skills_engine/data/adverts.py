@@ -20,8 +20,7 @@ import numpy as np
 import pandas as pd
 
 from skills_engine import getters
-from skills_engine.data import schema
-from skills_engine.data import salary
+from skills_engine.data import salary, schema
 from skills_engine.data.places import NOT_A_REGION, RegionLookups, assign_regions, normalise_place, region_from_place
 from skills_engine.data.text import html_to_text
 

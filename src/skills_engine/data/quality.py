@@ -1,8 +1,9 @@
 """Descriptive tables the notebooks show: coverage, failures by reason, counts over time.
 
 Every function is pure and returns a tidy frame; counts below
-:data:`skills_engine.config.MIN_PUBLISHED_COUNT` are suppressed by :func:`suppress_small`
-before anything is published.
+:data:`skills_engine.config.MIN_PUBLISHED_COUNT` are suppressed by
+:func:`skills_engine.disclosure.suppress_small` (re-exported here for the notebooks) before
+anything is published.
 """
 
 from __future__ import annotations
@@ -12,7 +13,8 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from skills_engine.config import MIN_PUBLISHED_COUNT, RANDOM_STATE
+from skills_engine.config import RANDOM_STATE
+from skills_engine.disclosure import suppress_small
 
 
 def select_adverts(adverts: pd.DataFrame, sources: Sequence[str] | None = None, sample_size: int | None = None,
@@ -33,19 +35,6 @@ def select_adverts(adverts: pd.DataFrame, sources: Sequence[str] | None = None, 
         .sort_index()
         .reset_index(drop=True)
     )
-
-
-def suppress_small(frame: pd.DataFrame, count_column: str = "adverts", min_count: int = MIN_PUBLISHED_COUNT,
-                   value_columns: Sequence[str] | None = None) -> pd.DataFrame:
-    """Blank counts (and the figures computed from them) for groups smaller than ``min_count``.
-
-    >>> t = pd.DataFrame({"group": ["a", "b"], "adverts": [12, 3], "median": [30_000.0, 18_000.0]})
-    >>> suppress_small(t, value_columns=["median"]).to_dict("list")
-    {'group': ['a', 'b'], 'adverts': [12.0, nan], 'median': [30000.0, nan], 'suppressed': [False, True]}
-    """
-    small = frame[count_column] < min_count
-    columns = [count_column, *(value_columns or [])]
-    return frame.assign(**{c: frame[c].astype(float).mask(small) for c in columns}, suppressed=small)
 
 
 def coverage_table(adverts: pd.DataFrame) -> pd.DataFrame:

@@ -60,6 +60,14 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from skills_engine.config import (
+    DAYS_PER_YEAR,
+    HOURS_PER_YEAR,
+    MONTHS_PER_YEAR,
+    SALARY_MAX_PLAUSIBLE_GBP,
+    SALARY_MIN_PLAUSIBLE_GBP,
+    WEEKS_PER_YEAR,
+)
 from skills_engine.data.salary_patterns import (
     AMOUNT,
     AND_GAP,
@@ -71,28 +79,15 @@ from skills_engine.data.salary_patterns import (
     FROM,
     GBP_WORD,
     HINTS,
-    LEAD,
     LIST_GAP,
     MASK,
     MOJIBAKE_POUND,
-    MONTHS,
     NOISE,
-    NOT_GLUED,
-    NUMBER,
     PENCE,
     PERIOD,
     POUND,
     RANGE_GAP,
     UP_TO,
-    WORD,
-)
-from skills_engine.config import (
-    DAYS_PER_YEAR,
-    HOURS_PER_YEAR,
-    MONTHS_PER_YEAR,
-    SALARY_MAX_PLAUSIBLE_GBP,
-    SALARY_MIN_PLAUSIBLE_GBP,
-    WEEKS_PER_YEAR,
 )
 
 __all__ = ["ParsedSalary", "parse_salary", "parse_salaries", "PERIODS", "OUTPUT_COLUMNS"]

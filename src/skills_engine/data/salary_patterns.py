@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 
-
 # Thousands separated by commas (tolerating a stray space: "£37, 020"), or plain digits.
 NUMBER = r"\d{1,3}(?:,\s?\d{3}(?!\d))+(?:\.\d+)?|\d+(?:\.\d+)?"
 # Not glued to a preceding number or word ("ref12345", "nvq2"), except "c25k" (circa).

@@ -20,7 +20,7 @@ import time
 import urllib.parse
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import lru_cache, partial
 from importlib import resources
 from pathlib import Path
 
@@ -356,7 +356,7 @@ def _fetch_folder_archive(ds: Dataset, target: Path, todo: list[tuple[str, str, 
                 if name in wanted:
                     extracted = tar.extractfile(member)
                     assert extracted is not None
-                    _verified_write(iter(lambda: extracted.read(CHUNK_BYTES), b""), target / name, wanted.pop(name), ds.folder.archive_url)
+                    _verified_write(iter(partial(extracted.read, CHUNK_BYTES), b""), target / name, wanted.pop(name), ds.folder.archive_url)
     finally:
         archive.unlink(missing_ok=True)
     return [entry for entry in todo if entry[0] in wanted]

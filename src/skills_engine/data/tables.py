@@ -10,9 +10,7 @@ import time
 from pathlib import Path
 
 from skills_engine import __version__, getters, paths
-from skills_engine.data import adverts
-from skills_engine.data import sourcing
-from skills_engine.data import reference
+from skills_engine.data import adverts, reference, sourcing
 
 log = logging.getLogger(__name__)
 
@@ -63,7 +61,7 @@ def build_data(adzuna_path: Path | None = None, force: bool = False) -> dict:
     adverts.write_adverts(advert_table)
     table_rows["adverts"] = len(advert_table)
     report = {
-        "built_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "built_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "package_version": __version__,
         "inputs_digest": digest,
         "origin": "mirror" if paths.mirror_dir() else "download",

@@ -35,7 +35,7 @@ def html_to_text(markup: object) -> str | None:
 
     >>> html_to_text("&lt;p&gt;Band 5 &amp;amp; flexible&lt;/p&gt;&lt;ul&gt;&lt;li&gt;Phlebotomy&lt;/li&gt;&lt;/ul&gt;")
     'Band 5 & flexible\\nPhlebotomy'
-    >>> html_to_text("<b>unclosed <i>tags") 
+    >>> html_to_text("<b>unclosed <i>tags")
     'unclosed tags'
     >>> html_to_text(None) is None
     True

@@ -10,7 +10,6 @@ import pandas as pd
 from skills_engine import getters
 from skills_engine.occupations.labelling import MIN_TITLE_CONFIDENCE
 
-
 #: Skills obtained from the advert's title occupation, not its text. Such adverts never train
 #: or test the ranking model: their skills are ESCO's profile of the occupation already.
 TITLE_DERIVED = "title occupation"
@@ -24,7 +23,7 @@ def title_derived_skills(adverts_without_text: pd.DataFrame, occupations_of_adve
     labels = skills.set_index("skill_uri")["preferred_label"]
     return (
         adverts_without_text[["advert_id"]]
-        .merge(occupations_of_adverts.query("confidence >= @MIN_TITLE_CONFIDENCE")[["advert_id", "occupation_uri", "confidence"]], on="advert_id")
+        .merge(occupations_of_adverts.loc[lambda d: d["confidence"] >= MIN_TITLE_CONFIDENCE][["advert_id", "occupation_uri", "confidence"]], on="advert_id")
         .merge(occupation_skills.query("relation_type == 'essential'")[["occupation_uri", "skill_uri"]], on="occupation_uri")
         .assign(skill_label=lambda d: d["skill_uri"].map(labels), score=lambda d: d["confidence"], span_start=np.nan, span_end=np.nan,
                 method=TITLE_DERIVED)

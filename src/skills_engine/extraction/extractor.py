@@ -31,9 +31,8 @@ import pandas as pd
 
 from skills_engine import paths
 from skills_engine.data.text import clean_text
-from skills_engine.extraction.corpus_cache import FRAME_COLUMNS, cache_path, text_hash, transform_frame
+from skills_engine.extraction.corpus_cache import cache_path, transform_frame
 from skills_engine.extraction.lexical import _STOP, TOKEN_RE, LexicalMatcher, split_sentences
-
 
 #: Longest candidate phrase (tokens) embedded on its own by ``rank``. Benchmark spans
 #: and ESCO labels are mostly 1-4 words; longer windows only repeat the sentence.

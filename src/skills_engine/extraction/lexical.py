@@ -15,7 +15,6 @@ from dataclasses import dataclass
 import pandas as pd
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
-
 #: Longest label (tokens) indexed. ESCO labels longer than this are descriptions in
 #: disguise ("assist ... in ... for ...") and never occur verbatim in adverts.
 MAX_LABEL_TOKENS = 10

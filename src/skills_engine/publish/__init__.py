@@ -1,1 +1,11 @@
-"""publish."""
+"""Everything a reader sees outside Python.
+
+The publish subpackage owns the findings recorded by notebooks (:mod:`~skills_engine.publish.findings`),
+the static try-it model (:mod:`~skills_engine.publish.tryit`), and the website builder, split into
+reading executed notebooks (:mod:`~skills_engine.publish.notebooks`), generating pages
+(:mod:`~skills_engine.publish.pages`) and rendering (:mod:`~skills_engine.publish.render`).
+
+It may import from ``data``, ``occupations``, ``extraction``, ``regional`` and ``recommender``,
+never from ``service``, ``bench`` or ``cli``. Submodules are not imported here, so importing the
+package loads nothing heavy.
+"""

@@ -31,12 +31,12 @@ def record(notebook: str, run: str, items: list[dict], path: Path | None = None)
             raise ValueError(f"finding {item!r} lacks {sorted(missing)}")
     kept = [f for f in existing if (f.get("notebook"), f.get("run")) != (notebook, run)]
     stamped = [item | {"notebook": notebook, "run": run} for item in items]
-    payload = {"updated": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"), "findings": kept + stamped}
+    payload = {"updated": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), "findings": kept + stamped}
     return getters.atomic_write_text(path, json.dumps(payload, indent=2, default=str, ensure_ascii=False) + "\n")
 
 
 def record_evaluation(evaluation: dict, source: str, path: Path | None = None) -> Path:
     """Save the recommender's evaluation (:func:`skills_engine.recommender.evaluation.evaluation_json`) for the model card."""
     path = Path(path or paths.model_evaluation_file())
-    payload = evaluation | {"source": source, "evaluated_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")}
+    payload = evaluation | {"source": source, "evaluated_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds")}
     return getters.atomic_write_text(path, json.dumps(payload, indent=2, ensure_ascii=False) + "\n")

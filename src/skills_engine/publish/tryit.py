@@ -28,7 +28,7 @@ from pathlib import Path
 
 import numpy as np
 
-from skills_engine import __version__, config
+from skills_engine import __version__, config, disclosure
 from skills_engine.recommender.engine import N_MISSING_SKILLS, normalise_label
 
 #: Format of the exported JSON; the script refuses a model with another version.
@@ -52,10 +52,6 @@ def _number(value, digits: int = 4):
         return None
     value = float(value)
     return None if math.isnan(value) else round(value, digits)
-
-
-def _published(value, min_count: int):
-    return int(value) if value is not None and value >= min_count else None
 
 
 def static_model(engine, meta: dict | None = None) -> dict:
@@ -83,8 +79,8 @@ def static_model(engine, meta: dict | None = None) -> dict:
         weight_of = dict(zip(weights.indices[w_start:w_end].tolist(), weights.data[w_start:w_end].tolist()))
         ordered = [int(columns[i]) for i in order]
         info = engine.occupations_.loc[occupation] if occupation in engine.occupations_.index else {}
-        salary = engine._salary(occupation, None)
-        growth = engine._growth(occupation, None)
+        national = engine.evidence(occupation)
+        salary, growth = national["salary"], national["growth"]
         sector = None
         if growth["sector"] is not None:
             if growth["sector"] not in sectors:
@@ -93,11 +89,10 @@ def static_model(engine, meta: dict | None = None) -> dict:
             sector = sectors[growth["sector"]]
         regional = {}
         for r, region in enumerate(config.REGIONS):
-            priced = engine.salary_region_.get((occupation, region), {"median": None, "size": 0})
-            adverts = _published(engine.demand_.get((occupation, region), 0), minimum)
-            median = round(priced["median"]) if priced["size"] >= minimum else None
+            local = engine.evidence(occupation, region)
+            median, adverts = local["salary"]["region_median_gbp"], local["demand"]["region_adverts"]
             if adverts is not None or median is not None:
-                regional[str(r)] = [median, _published(priced["size"], minimum), adverts]
+                regional[str(r)] = [median, disclosure.published_count(local["salary"]["region_n"], minimum), adverts]
         occupations.append(
             {
                 "u": occupation,
@@ -110,15 +105,15 @@ def static_model(engine, meta: dict | None = None) -> dict:
                 # national salary: median, adverts behind it (None for ASHE), source code
                 "sal": [salary["national_median_gbp"], salary["national_n"] if salary["national_median_gbp"] is not None else None,
                         "ashe" if salary["source"] and "ASHE" in salary["source"] else ("ads" if salary["source"] else None)],
-                "dem": _published(engine.national_demand_.get(occupation, 0), minimum),
+                "dem": national["demand"]["national_adverts"],
                 "sec": sector,
                 "r": regional,
             }
         )
     area_growth = {}
     for area in (*config.REGIONS, "United Kingdom"):
-        growth = engine._growth("", None if area == "United Kingdom" else area)
-        area_growth[area] = {"change_12m": growth["area_change_12m"], "as_of": growth["area_as_of"]}
+        growth = engine.area_growth(None if area == "United Kingdom" else area)
+        area_growth[area] = {"change_12m": growth["change_12m"], "as_of": growth["as_of"]}
     from skills_engine.recommender.engine import ASHE_SOURCE, DEMAND_SOURCE, GROWTH_SOURCE, SALARY_SOURCE
 
     return {
@@ -130,7 +125,7 @@ def static_model(engine, meta: dict | None = None) -> dict:
         "min_count": int(minimum),
         "n_missing": N_MISSING_SKILLS,
         "regions": list(config.REGIONS),
-        "region_adverts": {region: _published(engine.region_totals_.get(region, 0), minimum) for region in config.REGIONS},
+        "region_adverts": {region: disclosure.published_count(engine.region_totals_.get(region, 0), minimum) for region in config.REGIONS},
         "n_adverts": int(engine.n_adverts_),
         "sources": {"salary": SALARY_SOURCE, "ashe": ASHE_SOURCE, "demand": DEMAND_SOURCE, "growth": GROWTH_SOURCE},
         "skills": {"labels": labels, "alt": alt},

@@ -10,14 +10,17 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from skills_engine import __version__, config
-from skills_engine.data import tables
+from skills_engine import __version__, paths
 from skills_engine.atomic import atomic_path
+from skills_engine.data import tables
 
-#: Bumped whenever the pickled engine's structure changes; older files are refused.
-ARTIFACT_VERSION = 1
-ARTIFACT_NAME = "engine.joblib"
-BUILD_HINT = "build it with `skills-engine build-model` (or `make run`, which runs notebook 03)"
+#: Bumped whenever the pickled engine's structure or its classes' import paths change; older
+#: files are refused. 2: the package was laid out in subpackages (``skills_engine.engine`` became
+#: ``skills_engine.recommender.engine``), so version-1 pickles name classes that no longer exist.
+ARTIFACT_VERSION = 2
+ARTIFACT_NAME = paths.ENGINE_FILE
+BUILD_COMMAND = "skills-engine build-model"
+BUILD_HINT = f"`{BUILD_COMMAND}` builds it (`make run` does too, in notebook 03)"
 
 
 class EngineArtifactError(RuntimeError):
@@ -25,7 +28,7 @@ class EngineArtifactError(RuntimeError):
 
 
 def artifact_path() -> Path:
-    return config.processed_dir() / ARTIFACT_NAME
+    return paths.engine_artifact()
 
 
 def provenance() -> dict:
@@ -34,7 +37,7 @@ def provenance() -> dict:
     return {
         "artifact_version": ARTIFACT_VERSION,
         "package_version": __version__,
-        "built_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "built_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "data_built_at": report.get("built_at"),
         "inputs_digest": report.get("inputs_digest"),
         "origin": report.get("origin"),
@@ -62,12 +65,17 @@ def load_engine(path: Path | None = None):
         raise EngineArtifactError(f"no engine artefact at {path}: {BUILD_HINT}")
     try:
         payload = joblib.load(path)
+    except (ModuleNotFoundError, AttributeError) as error:
+        # A class the pickle names has moved or gone: the file predates this package's layout.
+        raise EngineArtifactError(
+            f"the engine artefact {path} was written by an older version of skills-engine ({error}); rebuild it: {BUILD_HINT}"
+        ) from None
     except Exception as error:  # a truncated or foreign file: say what to do, not a traceback
-        raise EngineArtifactError(f"could not read the engine artefact {path} ({error}): {BUILD_HINT}") from None
+        raise EngineArtifactError(f"could not read the engine artefact {path} ({error}); rebuild it: {BUILD_HINT}") from None
     meta = payload.get("meta", {}) if isinstance(payload, dict) else {}
     if meta.get("artifact_version") != ARTIFACT_VERSION:
         raise EngineArtifactError(
             f"the engine artefact {path} has version {meta.get('artifact_version')!r}, this package needs "
-            f"{ARTIFACT_VERSION}: rebuild it ({BUILD_HINT})"
+            f"{ARTIFACT_VERSION}; rebuild it: {BUILD_HINT}"
         )
     return payload["engine"], meta

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from skills_engine import disclosure
 from skills_engine.config import MIN_PUBLISHED_COUNT, RANDOM_STATE, REGIONS
 from skills_engine.recommender.rankers import SkillProfileLM
 
@@ -76,7 +77,7 @@ class SkillResolver:
         self.accept_score = accept_score
         self.semantic_accept_score = semantic_accept_score
 
-    def fit(self, skills: pd.DataFrame) -> "SkillResolver":
+    def fit(self, skills: pd.DataFrame) -> SkillResolver:
         """``skills``: ``skill_uri``, ``preferred_label`` and optionally ``alt_labels`` (lists)."""
         labels = skills[["skill_uri", "preferred_label"]].rename(columns={"preferred_label": "label"})
         if "alt_labels" in skills:
@@ -201,7 +202,7 @@ class Recommender:
         earnings: pd.DataFrame | None = None,
         sector_growth: pd.DataFrame | None = None,
         region_growth: pd.DataFrame | None = None,
-    ) -> "Recommender":
+    ) -> Recommender:
         """Learn the ranking model and the evidence tables.
 
         Parameters
@@ -243,24 +244,48 @@ class Recommender:
 
     # --- evidence ---------------------------------------------------------------------
 
+    def evidence(self, occupation: str, region: str | None = None) -> dict:
+        """The published evidence for one occupation: salary, demand and growth, each with its source.
+
+        Nationally when ``region`` is ``None``, else also in ``region``. Every count below
+        ``min_count`` is withheld by :mod:`skills_engine.disclosure`, with a note saying so.
+
+        Returns
+        -------
+        dict
+            ``{"salary": ..., "demand": ..., "growth": ...}`` as in :meth:`recommend`'s results.
+        """
+        return {
+            "salary": self._salary(occupation, region),
+            "demand": self._demand(occupation, region),
+            "growth": self._growth(occupation, region),
+        }
+
+    def area_growth(self, region: str | None = None) -> dict:
+        """12-month change of the Indeed postings index in ``region`` (the UK when ``None``), with its date."""
+        growth = self._growth("", region)
+        return {"area": growth["area"], "change_12m": growth["area_change_12m"], "as_of": growth["area_as_of"], "source": growth["source"]}
+
     def _salary(self, occupation: str, region: str | None) -> dict:
         national = self.salary_national_.get(occupation, {"median": None, "size": 0})
         regional = self.salary_region_.get((occupation, region), {"median": None, "size": 0}) if region else None
-        published = national["size"] >= self.min_count
+        published = disclosure.is_published(national["size"], self.min_count)
         result = {
-            "national_median_gbp": round(national["median"]) if published else None,
+            "national_median_gbp": disclosure.published_median(national["median"], national["size"], self.min_count),
             "national_n": int(national["size"]),
             "source": SALARY_SOURCE if published else None,
             "note": None,
         }
         if region:
-            regional_published = regional["size"] >= self.min_count
-            result |= {"region_median_gbp": round(regional["median"]) if regional_published else None, "region_n": int(regional["size"])}
-            if not regional_published:
-                result["note"] = f"fewer than {self.min_count} priced adverts in {region}: no regional median"
+            result |= {
+                "region_median_gbp": disclosure.published_median(regional["median"], regional["size"], self.min_count),
+                "region_n": int(regional["size"]),
+            }
+            if not disclosure.is_published(regional["size"], self.min_count):
+                result["note"] = disclosure.suppression_note("priced adverts", region, self.min_count) + ": no regional median"
         if not published:
             ashe = self.earnings_.get(occupation)
-            result["note"] = f"fewer than {self.min_count} priced adverts nationally" + (
+            result["note"] = disclosure.suppression_note("priced adverts", "nationally", self.min_count) + (
                 "; national ASHE earnings shown instead" if ashe else "; no earnings figure available"
             )
             if ashe:
@@ -270,21 +295,20 @@ class Recommender:
     def _demand(self, occupation: str, region: str | None) -> dict:
         national = int(self.national_demand_.get(occupation, 0))
         result = {
-            "national_adverts": national if national >= self.min_count else None,
-            "national_share": round(national / self.n_adverts_, 5) if national >= self.min_count and self.n_adverts_ else None,
+            "national_adverts": disclosure.published_count(national, self.min_count),
+            "national_share": disclosure.published_share(national, self.n_adverts_, self.min_count),
             "source": DEMAND_SOURCE,
         }
         if region:
             count = int(self.demand_.get((occupation, region), 0))
-            total = self.region_totals_.get(region, 0)
-            published = count >= self.min_count
+            published = disclosure.is_published(count, self.min_count)
             result |= {
-                "region_adverts": count if published else None,
-                "region_share": round(count / total, 5) if published and total else None,
-                "note": None if published else f"fewer than {self.min_count} adverts in {region}: count suppressed",
+                "region_adverts": disclosure.published_count(count, self.min_count),
+                "region_share": disclosure.published_share(count, self.region_totals_.get(region, 0), self.min_count),
+                "note": None if published else disclosure.suppression_note("adverts", region, self.min_count) + ": count suppressed",
             }
-        elif national < self.min_count:
-            result["note"] = f"fewer than {self.min_count} adverts nationally: count suppressed"
+        elif not disclosure.is_published(national, self.min_count):
+            result["note"] = disclosure.suppression_note("adverts", "nationally", self.min_count) + ": count suppressed"
         return result
 
     def _growth(self, occupation: str, region: str | None) -> dict:
@@ -370,9 +394,7 @@ class Recommender:
                         "score": round(float(scores[row]), 4),
                         "matched_skills": [{"uri": u, "label": self.skill_labels_.get(u, u)} for u in matched],
                         "missing_skills": self._missing(row, have),
-                        "salary": self._salary(occupation, region),
-                        "demand": self._demand(occupation, region),
-                        "growth": self._growth(occupation, region),
+                        **self.evidence(occupation, region),
                     }
                 )
         else:
@@ -413,11 +435,9 @@ class Recommender:
             "isco_code": info.get("isco_code"),
             "description": description if isinstance(description, str) else None,
             "skills": skills,
-            "national": {"salary": self._salary(occupation, None), "demand": self._demand(occupation, None),
-                         "growth": self._growth(occupation, None)},
+            "national": self.evidence(occupation),
             "regions": [
-                {"region": region, "salary": self._salary(occupation, region), "demand": self._demand(occupation, region),
-                 "growth": self._growth(occupation, region)}
+                {"region": region, **self.evidence(occupation, region)}
                 for region in REGIONS
             ],
         }
@@ -430,69 +450,27 @@ class Recommender:
         if region not in REGIONS:
             raise ValueError(f"unknown region {region!r}; choose one of: {', '.join(REGIONS)}")
         total = int(self.region_totals_.get(region, 0))
-        counts = sorted(((n, occ) for (occ, where), n in self.demand_.items() if where == region and n >= self.min_count), reverse=True)
+        counts = sorted(
+            ((n, occ) for (occ, where), n in self.demand_.items() if where == region and disclosure.is_published(n, self.min_count)),
+            reverse=True,
+        )
         top = []
         for count, occupation in counts[:n_occupations]:
             salary = self.salary_region_.get((occupation, region), {"median": None, "size": 0})
-            priced = salary["size"] >= self.min_count
             top.append({
                 "occupation_uri": occupation,
                 "title": self.occupations_.loc[occupation, "preferred_label"] if occupation in self.occupations_.index else occupation,
                 "adverts": int(count),
                 "share": round(count / total, 5) if total else None,
-                "median_salary_gbp": round(salary["median"]) if priced else None,
+                "median_salary_gbp": disclosure.published_median(salary["median"], salary["size"], self.min_count),
                 "salary_n": int(salary["size"]),
             })
         return {
             "region": region,
-            "adverts": total if total >= self.min_count else None,
-            "national_share": round(total / self.n_adverts_, 5) if total >= self.min_count and self.n_adverts_ else None,
+            "adverts": disclosure.published_count(total, self.min_count),
+            "national_share": disclosure.published_share(total, self.n_adverts_, self.min_count),
             "growth": {key: value for key, value in self._growth("", region).items() if not key.startswith("sector")},
             "top_occupations": top,
             "min_published_count": self.min_count,
             "source": DEMAND_SOURCE,
         }
-
-
-def _money(value) -> str:
-    return "—" if value is None else f"£{value:,.0f}"
-
-
-def _percent(value) -> str:
-    return "—" if value is None else f"{value:+.1%}"
-
-
-def format_answer(answer: dict) -> str:
-    """A readable table of a recommendation answer, with sources under it."""
-    from tabulate import tabulate
-
-    region = answer["query"]["region"]
-    rows = []
-    for item in answer["results"]:
-        salary, demand, growth = item["salary"], item["demand"], item["growth"]
-        rows.append(
-            [
-                item["rank"],
-                item["title"],
-                ", ".join(s["label"] for s in item["matched_skills"][:3]) or "—",
-                ", ".join(s["label"] for s in item["missing_skills"][:3]) or "—",
-                f"{_money(salary['national_median_gbp'])} ({'ASHE 2019' if salary['national_n'] is None else 'n=' + str(salary['national_n'])})",
-                *([f"{_money(salary.get('region_median_gbp'))} (n={salary.get('region_n')})"] if region else []),
-                demand.get("region_adverts") if region else demand.get("national_adverts"),
-                f"{growth['sector'] or '—'} {_percent(growth['sector_change_12m'])}",
-            ]
-        )
-    headers = ["#", "job title (ESCO)", "your matching skills", "skills to add", "median salary UK",
-               *([f"median in {region}"] if region else []), f"adverts ({region or 'UK'})", "sector growth 12m"]
-    lines = []
-    if answer["query"]["skills"]:
-        lines.append("skills understood: " + "; ".join(f"{s['input']} → {s['label']}" for s in answer["query"]["skills"]))
-    for unknown in answer["query"]["unknown"]:
-        close = ", ".join(s["label"] for s in unknown["suggestions"]) or "no close match"
-        lines.append(f"not recognised: {unknown['input']!r} (did you mean: {close}?)")
-    lines.extend(answer["messages"])
-    if rows:
-        lines.append(tabulate(rows, headers=headers, tablefmt="simple", missingval="—"))
-        lines.append(f"salary: {SALARY_SOURCE}; blanks mean fewer than {MIN_PUBLISHED_COUNT} adverts (ASHE 2019 shown where labelled).")
-        lines.append(f"demand: {DEMAND_SOURCE}. growth: {GROWTH_SOURCE}.")
-    return "\n".join(lines)

@@ -98,7 +98,7 @@ class SkillProfileLM:
         self.random_state = random_state
 
     def fit(self, training: pd.DataFrame, occupation_skills: pd.DataFrame, skill_uris: Sequence[str],
-            occupation_uris: Sequence[str]) -> "SkillProfileLM":
+            occupation_uris: Sequence[str]) -> SkillProfileLM:
         vocab = _Vocabulary(skill_uris, occupation_uris)
         relation_weight = occupation_skills["relation_type"].map({"essential": self.essential_weight, "optional": self.optional_weight}).fillna(0)
         counts = vocab.matrix(training, "occupation_uri") + vocab.matrix(occupation_skills, "occupation_uri", relation_weight)
@@ -136,7 +136,7 @@ class PopularityRanker:
     def __init__(self, random_state: int = 42):
         self.random_state = random_state
 
-    def fit(self, training, occupation_skills, skill_uris, occupation_uris) -> "PopularityRanker":
+    def fit(self, training, occupation_skills, skill_uris, occupation_uris) -> PopularityRanker:
         vocab = _Vocabulary(skill_uris, occupation_uris)
         index = training.drop_duplicates("advert_id")["occupation_uri"].map(vocab.occupation_index).dropna().astype(int)
         counts = np.bincount(index, minlength=len(vocab.occupation_uris)).astype(float)
@@ -160,7 +160,7 @@ class DWPCooccurrenceSVD:
         self.n_components = n_components
         self.random_state = random_state
 
-    def fit(self, training, occupation_skills, skill_uris, occupation_uris) -> "DWPCooccurrenceSVD":
+    def fit(self, training, occupation_skills, skill_uris, occupation_uris) -> DWPCooccurrenceSVD:
         from sklearn.decomposition import TruncatedSVD
 
         vocab = _Vocabulary(skill_uris, occupation_uris)
@@ -190,7 +190,7 @@ class NestaSkillProfile:
     def __init__(self, random_state: int = 42):
         self.random_state = random_state
 
-    def fit(self, training, occupation_skills, skill_uris, occupation_uris) -> "NestaSkillProfile":
+    def fit(self, training, occupation_skills, skill_uris, occupation_uris) -> NestaSkillProfile:
         vocab = _Vocabulary(skill_uris, occupation_uris)
         counts = vocab.matrix(training, "occupation_uri")
         document_frequency = np.asarray((counts > 0).sum(axis=0)).ravel()
@@ -214,7 +214,7 @@ class EscoOverlap:
         self.optional_weight = optional_weight
         self.random_state = random_state
 
-    def fit(self, training, occupation_skills, skill_uris, occupation_uris) -> "EscoOverlap":
+    def fit(self, training, occupation_skills, skill_uris, occupation_uris) -> EscoOverlap:
         vocab = _Vocabulary(skill_uris, occupation_uris)
         essential = vocab.matrix(occupation_skills.query("relation_type == 'essential'"), "occupation_uri")
         optional = vocab.matrix(occupation_skills.query("relation_type == 'optional'"), "occupation_uri")

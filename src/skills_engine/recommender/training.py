@@ -21,7 +21,7 @@ def build_training(advert_skills: pd.DataFrame, occupations_of_adverts: pd.DataF
     """(advert, occupation, skill) rows for adverts whose skills come from their own text."""
     trusted = occupations_of_adverts.query("confidence >= @min_confidence").dropna(subset=["occupation_uri"])
     return (
-        advert_skills.query("method != @TITLE_DERIVED")[["advert_id", "skill_uri"]]
+        advert_skills.loc[lambda d: d["method"] != TITLE_DERIVED][["advert_id", "skill_uri"]]
         .drop_duplicates()
         .merge(trusted[["advert_id", "occupation_uri"]], on="advert_id")
     )
@@ -31,7 +31,7 @@ def fit_engine(adverts: pd.DataFrame, occupations_of_adverts: pd.DataFrame, adve
     """Fit the recommender on every advert, with ESCO, earnings and growth from the processed tables."""
     occupations = getters.read_esco_occupations()
     evidence = adverts[["advert_id", "region", "salary_annual_gbp"]].merge(
-        occupations_of_adverts.query("confidence >= @MIN_TITLE_CONFIDENCE")[["advert_id", "occupation_uri"]], on="advert_id"
+        occupations_of_adverts.loc[lambda d: d["confidence"] >= MIN_TITLE_CONFIDENCE][["advert_id", "occupation_uri"]], on="advert_id"
     )
     return Recommender(**params).fit(
         evidence,

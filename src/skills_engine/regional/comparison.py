@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from skills_engine import disclosure
 from skills_engine.config import MIN_PUBLISHED_COUNT, RANDOM_STATE, REGIONS
 
 #: Bootstrap resamples for intervals: 1,000 gives percentile bounds stable to about ±0.5
@@ -124,7 +125,7 @@ def compare_from_counts(
         low = high = np.full(len(table), np.nan)
     suppressed_columns = ("region_adverts", "region_share", "location_quotient", "lq_low", "lq_high")
     return (
-        table.assign(lq_low=low, lq_high=high, n_region=n_region, n_national=n_national, suppressed=table["region_adverts"] < min_count)
+        table.assign(lq_low=low, lq_high=high, n_region=n_region, n_national=n_national, suppressed=disclosure.suppressed_mask(table["region_adverts"], min_count))
         .assign(**{c: lambda d, c=c: d[c].mask(d["suppressed"]) for c in suppressed_columns})
         .sort_values("national_adverts", ascending=False, ignore_index=True)
     )
@@ -157,7 +158,7 @@ def median_salary_comparison(
         inside = frame.loc[frame["region"] == region, "salary_annual_gbp"].to_numpy()
         outside = frame.loc[frame["region"] != region, "salary_annual_gbp"].to_numpy()
         row = {by: group, "region_adverts": len(inside), "rest_adverts": len(outside)}
-        if len(inside) >= min_count and len(outside) >= min_count:
+        if disclosure.is_published(len(inside), min_count) and disclosure.is_published(len(outside), min_count):
             inside_medians = np.median(rng.choice(inside, size=(n_bootstrap, len(inside))), axis=1)
             outside_medians = np.median(rng.choice(outside, size=(n_bootstrap, len(outside))), axis=1)
             low, high = np.percentile(inside_medians / outside_medians, _alpha())
@@ -187,5 +188,5 @@ def regions_table(adverts: pd.DataFrame) -> pd.DataFrame:
         .assign(share=lambda d: d["adverts"] / d["adverts"].sum())
         .reset_index()
     )
-    small = summary["priced"] < MIN_PUBLISHED_COUNT
+    small = disclosure.suppressed_mask(summary["priced"])
     return summary.assign(median_salary=summary["median_salary"].mask(small), suppressed=small)

@@ -10,7 +10,6 @@ import pandas as pd
 
 from skills_engine.occupations.sectors import sector_for_isco
 
-
 #: Days averaged when reading a level off the daily Indeed index: a 28-day mean smooths the
 #: weekly cycle and holiday dips that make single days misleading.
 INDEX_SMOOTHING_DAYS = 28

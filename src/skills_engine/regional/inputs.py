@@ -14,8 +14,8 @@ from dataclasses import dataclass
 import pandas as pd
 
 from skills_engine import getters, paths
-from skills_engine.occupations import labelling
 from skills_engine.extraction.advert_skills import TITLE_DERIVED
+from skills_engine.occupations import labelling
 from skills_engine.regional import comparison, growth
 
 TABLES = ("adverts", "occupation_counts", "skill_counts", "region_totals", "text_region_totals", "region_growth", "index_series")
@@ -51,10 +51,10 @@ def _fingerprint() -> str:
 def build() -> RegionalInputs:
     """Count everything the regional comparisons need, for the whole country."""
     adverts = getters.read_adverts(columns=["advert_id", "source", "region", "salary_annual_gbp"])
-    occupations = getters.read_processed("advert_occupations").query("confidence >= @labelling.MIN_TITLE_CONFIDENCE")
+    occupations = getters.read_processed("advert_occupations").loc[lambda d: d["confidence"] >= labelling.MIN_TITLE_CONFIDENCE]
     labelled = adverts.merge(occupations[["advert_id", "occupation_uri", "occupation_label"]], on="advert_id", how="left")
     advert_skills = getters.read_processed("advert_skills", columns=["advert_id", "skill_uri", "skill_label", "method"])
-    from_text = advert_skills.query("method != @TITLE_DERIVED")
+    from_text = advert_skills.loc[lambda d: d["method"] != TITLE_DERIVED]
     occupation_counts, region_totals = comparison.item_region_counts(labelled.dropna(subset=["occupation_uri"]), labelled, "occupation_uri", "occupation_label")
     text_adverts = adverts.loc[adverts["advert_id"].isin(from_text["advert_id"])]
     skill_counts, text_region_totals = comparison.item_region_counts(from_text, text_adverts, "skill_uri", "skill_label")

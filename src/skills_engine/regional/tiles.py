@@ -7,7 +7,6 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-
 #: Tile-grid positions (column, row) for the twelve regions, roughly geographic, so a map
 #: needs no boundary files.
 TILE_GRID: dict[str, tuple[int, int]] = {
@@ -39,7 +38,7 @@ def plot_tile_map(values: pd.Series, ax=None, title: str = "", fmt: str = "{:.0%
                   highlight: str | None = None):
     """Draw the twelve regions as a tile grid coloured by ``values`` (a Series indexed by region)."""
     import matplotlib.pyplot as plt
-    from matplotlib.colors import TwoSlopeNorm, Normalize
+    from matplotlib.colors import Normalize, TwoSlopeNorm
 
     grid = tile_grid(values)
     if ax is None:
