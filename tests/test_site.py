@@ -18,8 +18,8 @@ import yaml
 from selectolax.lexbor import LexborHTMLParser as HTMLParser
 
 from skills_engine import config
-from skills_engine.publish import site
 from skills_engine.data.sourcing import data_log
+from skills_engine.publish import notebooks, pages, render
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = Path(__file__).parent / "data"
@@ -43,7 +43,7 @@ def make_project(root: Path, runs=RUNS, findings: Path | None = None) -> Path:
 
 def build(root: Path, **kwargs) -> Path:
     kwargs.setdefault("sourcing_report", DATA / "site_sourcing_report.json")
-    return site.build_site(root, renderer="smalldocs", **kwargs)
+    return render.build_site(root, renderer="smalldocs", **kwargs)
 
 
 def parse(path: Path) -> HTMLParser:
@@ -129,8 +129,8 @@ def test_notebook_page_folds_code_and_keeps_outputs(built):
             ancestor = ancestor.parent
         assert folded, f"code not folded: {pre.text()[:60]}"
     summaries = [node.text() for node in main.css("details > summary")]
-    assert summaries.count(site.PARAMETERS_SUMMARY) == 1
-    assert summaries.count(site.CODE_SUMMARY) == 2
+    assert summaries.count(notebooks.PARAMETERS_SUMMARY) == 1
+    assert summaries.count(notebooks.CODE_SUMMARY) == 2
     text = main.text()
     assert "sample_size = 2000" not in text  # the defaults cell is replaced by the injected values
     assert "sample_size = 50" in text
@@ -155,7 +155,7 @@ def test_data_log_lists_every_file_checksum_licence_and_citation(built):
         assert row["sha256"] in text, row["file"]
         assert row["licence"] in text, row["dataset"]
         assert row["citation"] in text, row["dataset"]
-        commit = site._commit(row["url"])
+        commit = pages._commit(row["url"])
         assert commit and commit[:12] in text, row["url"]
 
 
@@ -230,7 +230,7 @@ def test_malformed_findings_are_refused_and_the_old_site_kept(tmp_path, payload,
     previous = build(root) / "index.html"
     stamp = previous.read_text()
     (root / "reports" / "findings.json").write_text(payload)
-    with pytest.raises(site.SiteBuildError, match=message):
+    with pytest.raises(render.SiteBuildError, match=message):
         build(root)
     assert previous.read_text() == stamp
     assert [p.name for p in (root / "site" / "_generated").iterdir()] == ["project"]
@@ -255,7 +255,10 @@ def test_build_does_not_touch_the_executed_notebooks(tmp_path):
     assert (root / "reports" / "sample" / "01_x.ipynb").read_bytes() == before
     staged = json.loads((root / "site" / "_generated" / "project" / "reports" / "sample" / "01_x.ipynb").read_text())
     original = json.loads(before)
-    outputs = lambda nb: [cell.get("outputs") for cell in nb["cells"] if cell["cell_type"] == "code" and cell.get("outputs")]
+
+    def outputs(nb: dict) -> list:
+        return [cell.get("outputs") for cell in nb["cells"] if cell["cell_type"] == "code" and cell.get("outputs")]
+
     assert outputs(staged) == outputs(original)
 
 
@@ -271,17 +274,17 @@ def test_quarto_yml_is_a_quarto_website_whose_navbar_pages_exist(built):
 
 def test_renderer_choice(monkeypatch):
     monkeypatch.setenv("PATH", "")
-    assert site.choose_renderer("auto") == "smalldocs"
-    with pytest.raises(site.SiteBuildError, match="quarto binary is not on PATH"):
-        site.choose_renderer("quarto")
+    assert render.choose_renderer("auto") == "smalldocs"
+    with pytest.raises(render.SiteBuildError, match="quarto binary is not on PATH"):
+        render.choose_renderer("quarto")
     with pytest.raises(ValueError, match="renderer must be one of"):
-        site.choose_renderer("pandoc")
+        render.choose_renderer("pandoc")
 
 
 def test_prepare_notebook_keeps_defaults_when_nothing_was_injected():
     nb = json.loads(NOTEBOOK.read_text())
     nb["cells"] = [c for c in nb["cells"] if "injected-parameters" not in c["metadata"].get("tags", [])]
-    staged = site.prepare_notebook(nb, "sample")
+    staged = notebooks.prepare_notebook(nb, "sample")
     sources = ["".join(c["source"]) if isinstance(c["source"], list) else c["source"] for c in staged["cells"]]
     assert any("sample_size = 2000" in s for s in sources)
     assert yaml.safe_load(sources[0].strip("-\n")) == {"title": "Tiny sourcing report", "subtitle": "Sample"}
@@ -289,7 +292,7 @@ def test_prepare_notebook_keeps_defaults_when_nothing_was_injected():
 
 def test_a_cell_that_sets_its_own_display_is_left_alone():
     cell = {"cell_type": "code", "metadata": {}, "source": "#| echo: false\nx = 1", "outputs": []}
-    assert site._fold_code(cell, "Show") is cell
+    assert notebooks._fold_code(cell, "Show") is cell
 
 
 def test_discover_reports_orders_regions_first_and_reads_parameters(tmp_path):
@@ -299,7 +302,7 @@ def test_discover_reports_orders_regions_first_and_reads_parameters(tmp_path):
         shutil.copy2(NOTEBOOK, tmp_path / run / "01_a.ipynb")
     (tmp_path / ".ipynb_checkpoints").mkdir()
     shutil.copy2(NOTEBOOK, tmp_path / ".ipynb_checkpoints" / "01_a.ipynb")
-    found = site.discover_reports(tmp_path)
+    found = notebooks.discover_reports(tmp_path)
     assert [(nb.run, nb.path.name) for nb in found] == [
         ("north-east", "01_a.ipynb"), ("north-east", "02_b.ipynb"),
         ("london", "01_a.ipynb"), ("london", "02_b.ipynb"),
@@ -307,7 +310,7 @@ def test_discover_reports_orders_regions_first_and_reads_parameters(tmp_path):
     ]  # fmt: skip
     assert found[0].parameters == {"region": "North East", "sample_size": 50}
     assert found[0].summary.startswith("A hand-made executed notebook")
-    assert site.discover_reports(tmp_path / "missing") == []
+    assert notebooks.discover_reports(tmp_path / "missing") == []
 
 
 def test_regions_section_has_a_page_per_region_and_a_national_page(tmp_path):
@@ -336,3 +339,23 @@ def test_regions_section_has_a_page_per_region_and_a_national_page(tmp_path):
     home = main_text(out / "index.html")
     assert "adverts in the corpus" in home and "postings change in the North East" in home
     assert "postings change in Wales" not in home and "postings change in Wales" in text
+
+
+def test_data_log_lists_the_curated_tables_with_rows_and_descriptions(built):
+    from skills_engine import getters
+
+    tables = getters.curated_tables()
+    assert {t["file"] for t in tables} >= {
+        "uk_title_synonyms.csv",
+        "uk_places.csv",
+        "place_aliases.csv",
+        "isco_indeed_sectors.csv",
+        "title_labels.csv",
+        "published_extraction_results.csv",
+    }
+    markdown = pages.data_log_markdown(data_log())
+    assert "## Curated tables" in markdown
+    text = main_text(built / "data-log.html")
+    for table in tables:
+        assert table["rows"] > 0 and table["description"], table["file"]
+        assert table["file"] in text and table["description"].split("`")[0][:40] in text, table["file"]

@@ -14,7 +14,10 @@ NOISY_TITLES = [
     ("Band 6 - Staff Nurse", "staff nurse"),
     ("Band 7 Highly Specialist Physiotherapist", "highly specialist physiotherapist"),
     ("Progressive Band 5-6 Dosimetrist", "progressive dosimetrist"),
-    ("Integrated Community Equipment Service Clinical Lead - Band 7", "integrated community equipment service clinical lead"),
+    (
+        "Integrated Community Equipment Service Clinical Lead - Band 7",
+        "integrated community equipment service clinical lead",
+    ),
     ("Clinical Psychologist- Leeds", "clinical psychologist"),
     ("Midwife (Maternity Cover)", "midwife"),
     ("Midwife - maternity leave cover, fixed term 12 months", "midwife"),
@@ -67,20 +70,48 @@ def test_clean_title_uses_given_places():
 # an alt label shared by two occupations, and a generic alt label ("team manager").
 OCCUPATIONS = pd.DataFrame(
     {
-        "occupation_uri": ["u:nurse", "u:nursery", "u:chef", "u:physio", "u:hca", "u:nurse_mgr", "u:lawyer",
-                           "u:jury", "u:ot"],
-        "preferred_label": ["nurse responsible for general care", "nursery worker", "chef", "physiotherapist",
-                            "healthcare assistant", "advanced nurse practitioner", "lawyer",
-                            "court jury coordinator", "occupational therapist"],
-        "alt_labels": [["adult nurse", "ward nurse"], ["nursery assistant"], ["sous-chef"], ["physical therapist"],
-                       ["health care assistant"], ["team manager", "clinical matron"], ["solicitor"],
-                       ["solicitor", "legal secretary"], []],
+        "occupation_uri": [
+            "u:nurse",
+            "u:nursery",
+            "u:chef",
+            "u:physio",
+            "u:hca",
+            "u:nurse_mgr",
+            "u:lawyer",
+            "u:jury",
+            "u:ot",
+        ],
+        "preferred_label": [
+            "nurse responsible for general care",
+            "nursery worker",
+            "chef",
+            "physiotherapist",
+            "healthcare assistant",
+            "advanced nurse practitioner",
+            "lawyer",
+            "court jury coordinator",
+            "occupational therapist",
+        ],
+        "alt_labels": [
+            ["adult nurse", "ward nurse"],
+            ["nursery assistant"],
+            ["sous-chef"],
+            ["physical therapist"],
+            ["health care assistant"],
+            ["team manager", "clinical matron"],
+            ["solicitor"],
+            ["solicitor", "legal secretary"],
+            [],
+        ],
         "isco_code": ["2221", "5311", "3434", "2264", "5321", "2221", "2611", "2619", "2269"],
     }
 )
 CROSSWALK = pd.DataFrame(
-    {"isco_code": ["2221", "2221", "3434"], "soc2010_code": ["29-1151", "29-1141", "35-1011"],
-     "partial": [True, False, False]}
+    {
+        "isco_code": ["2221", "2221", "3434"],
+        "soc2010_code": ["29-1151", "29-1141", "35-1011"],
+        "partial": [True, False, False],
+    }
 )
 
 
@@ -127,8 +158,15 @@ def test_transform_keeps_index_columns_and_codes(normaliser):
     titles = pd.Series(["Staff Nurse", None, "Staff Nurse", "Sous Chef"], index=[10, 11, 12, 13])
     out = normaliser.transform(titles)
     assert list(out.index) == [10, 11, 12, 13]
-    assert list(out.columns) == ["canonical_title", "occupation_uri", "occupation_label", "isco_code",
-                                 "soc2010_code", "confidence", "method"]
+    assert list(out.columns) == [
+        "canonical_title",
+        "occupation_uri",
+        "occupation_label",
+        "isco_code",
+        "soc2010_code",
+        "confidence",
+        "method",
+    ]
     assert out.loc[10].equals(out.loc[12])  # duplicates matched once, identically
     assert out.loc[10, "isco_code"] == "2221"
     assert out.loc[10, "soc2010_code"] == "29-1141"  # exact crosswalk row preferred to a partial one
@@ -174,10 +212,10 @@ ACCURACY_MARGIN = 0.05
 
 
 @pytest.mark.mirror
-def test_accuracy_on_hand_labelled_titles(real_mirror, tests_data):
+def test_accuracy_on_hand_labelled_titles(real_mirror):
     from skills_engine import getters
 
-    labels = pd.read_csv(tests_data / "title_labels.csv", dtype=str, keep_default_na=False)
+    labels = getters.read_title_labels()
     assert len(labels) == 200 and set(labels["source"]) == {"nhs_jobs", "reed", "adzuna"}
     occupations = getters.read_esco_occupations()
     known = set(occupations["occupation_uri"]) | {"NONE"}
@@ -188,3 +226,25 @@ def test_accuracy_on_hand_labelled_titles(real_mirror, tests_data):
     assert result["accuracy"] >= MEASURED_ACCURACY - ACCURACY_MARGIN
     assert result["precision"] >= result["accuracy"]
     assert result["coverage"] >= 0.75
+
+
+def test_curated_title_tables_load_as_before():
+    from skills_engine import getters
+    from skills_engine.occupations import title_cleaning, titles
+
+    synonyms = getters.read_title_synonyms()
+    assert titles.UK_TITLE_SYNONYMS == synonyms and len(synonyms) == 334
+    assert list(synonyms)[:2] == ["nurse", "staff nurse"]  # file order kept
+    assert synonyms["hca"] == "healthcare assistant" and synonyms["legal secretary"] == "legal administrative assistant"
+    assert all(title_cleaning._key(term) == term for term in synonyms)  # keys in matching-key form
+    places = getters.read_uk_places()
+    assert title_cleaning.UK_PLACES == places == titles.UK_PLACES
+    assert {"london", "milton keynes", "stoke on trent", "milton"} <= places and "" not in places
+
+
+def test_hand_labelled_titles_ship_with_the_package():
+    from skills_engine import getters
+
+    labels = getters.read_title_labels()
+    assert len(labels) == 200 and list(labels.columns[:4]) == ["advert_id", "source", "title", "occupation_uri"]
+    assert (labels["occupation_uri"] == "NONE").sum() == 15

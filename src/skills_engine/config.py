@@ -1,20 +1,11 @@
-"""Paths, environment variables and every named threshold, with its unit and reason.
+"""Every named setting shared across chapters, with its unit and the reason for its value.
 
-Environment variables
----------------------
-SKILLS_ENGINE_DATA_DIR
-    Where raw, interim and processed data live (default ``./data``).
-SKILLS_ENGINE_MIRROR
-    A folder laid out like ``shared/mirror`` (``github/<owner>/<repo>/<commit>/<path>``).
-    When set, sources are read from it instead of downloaded, and checked the same way.
+Paths and the environment variables that move them live in :mod:`skills_engine.paths`;
+publication rules in :mod:`skills_engine.disclosure`. Settings used by one module only live
+beside the code that uses them.
 """
 
 from __future__ import annotations
-
-import os
-from pathlib import Path
-
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 #: The twelve UK ITL1 regions, in the order ONS publishes them.
 REGIONS: tuple[str, ...] = (
@@ -62,39 +53,6 @@ DEFAULT_SAMPLE_SIZE = 2_000
 
 #: Seed for every random step (sampling, bootstrap, splits), so that runs are repeatable.
 RANDOM_STATE = 42
-
-
-def data_dir() -> Path:
-    """Root data folder, from ``SKILLS_ENGINE_DATA_DIR`` or the project's ``data/``.
-
-    A relative ``SKILLS_ENGINE_DATA_DIR`` resolves against the current working directory,
-    as a user expects. Without it, a source checkout uses its own ``data/`` whatever the
-    working directory (notebooks run from ``notebooks/``); an installed package uses ``./data``.
-    """
-    value = os.environ.get("SKILLS_ENGINE_DATA_DIR")
-    if value:
-        return Path(value).expanduser().resolve()
-    if (PROJECT_ROOT / "pyproject.toml").is_file():
-        return PROJECT_ROOT / "data"
-    return Path("data").resolve()
-
-
-def raw_dir() -> Path:
-    return data_dir() / "raw"
-
-
-def interim_dir() -> Path:
-    return data_dir() / "interim"
-
-
-def processed_dir() -> Path:
-    return data_dir() / "processed"
-
-
-def mirror_dir() -> Path | None:
-    """The mirror folder from ``SKILLS_ENGINE_MIRROR``, or ``None`` to download."""
-    value = os.environ.get("SKILLS_ENGINE_MIRROR")
-    return Path(value).expanduser().resolve() if value else None
 
 
 def slugify(name: str) -> str:

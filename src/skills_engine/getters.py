@@ -1,22 +1,27 @@
 """Every read and write of data goes through here (notebooks never call ``pd.read_*``).
 
 Raw readers return the source as published (fetched and verified on first use); processed
-readers return the tidy parquet tables under ``data/processed``. Writes are atomic: a
-temporary file beside the target, then a rename, so a crash never leaves half a table.
+readers return the tidy parquet tables under ``data/processed``; curated readers return the
+hand-written tables shipped in ``skills_engine/resources`` (see its README.md). Writes are
+atomic: a temporary file beside the target, then a rename, so a crash never leaves half a table.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import zipfile
 from collections.abc import Iterator
+from functools import cache
+from importlib import resources
+from importlib.resources.abc import Traversable
 from pathlib import Path
 
 import pandas as pd
 
-from skills_engine import config
-from skills_engine.data import sourcing
+from skills_engine import paths
 from skills_engine.atomic import atomic_path
+from skills_engine.data import sourcing
 
 # --- atomic writes --------------------------------------------------------------------
 
@@ -47,7 +52,7 @@ def read_json(path: Path) -> object:
 
 
 def processed_path(name: str) -> Path:
-    return config.processed_dir() / f"{name}.parquet"
+    return paths.processed_table(name)
 
 
 def write_processed(frame: pd.DataFrame, name: str) -> Path:
@@ -58,9 +63,7 @@ def read_processed(name: str, columns: list[str] | None = None) -> pd.DataFrame:
     """Read a processed table, with a message saying how to build it when it is missing."""
     path = processed_path(name)
     if not path.is_file():
-        raise FileNotFoundError(
-            f"{path} does not exist: build it with `skills-engine data` (or `make run`)"
-        )
+        raise FileNotFoundError(f"{path} does not exist: build it with `skills-engine data` (or `make run`)")
     return pd.read_parquet(path, columns=columns)
 
 
@@ -155,7 +158,9 @@ def read_career_causeways_occupations() -> pd.DataFrame:
 
 def read_isco_soc_crosswalk_raw() -> pd.DataFrame:
     """The ISCO-08 to SOC 2010 sheet; the header sits on the sheet's seventh row."""
-    return pd.read_excel(raw_file("career_causeways", "isco_soc_xls"), sheet_name="ISCO-08 to 2010 SOC", header=6, dtype=str)
+    return pd.read_excel(
+        raw_file("career_causeways", "isco_soc_xls"), sheet_name="ISCO-08 to 2010 SOC", header=6, dtype=str
+    )
 
 
 def read_skill_benchmark(key: str) -> pd.DataFrame:
@@ -187,6 +192,92 @@ def read_occupation_skills() -> pd.DataFrame:
     return read_processed("esco_occupation_skills")
 
 
+# --- curated tables (shipped with the package) ----------------------------------------------
+
+#: The package folder of the curated tables and their README.
+RESOURCES = "resources"
+
+
+def resource_file(name: str) -> Traversable:
+    """A file in ``skills_engine/resources`` (works from a wheel as well as a checkout)."""
+    return resources.files("skills_engine") / RESOURCES / name
+
+
+@cache
+def _resource_csv(name: str) -> pd.DataFrame:
+    with resource_file(name).open("r", encoding="utf-8") as handle:
+        return pd.read_csv(handle, dtype=str, keep_default_na=False)
+
+
+def read_resource_csv(name: str) -> pd.DataFrame:
+    """A curated CSV as text columns (empty cells are ``""``, codes keep leading zeros); a fresh copy."""
+    return _resource_csv(name).copy()
+
+
+def read_title_synonyms() -> dict[str, str]:
+    """UK title term (in ``title_cleaning._key`` form) -> ESCO preferred label, in file order (``uk_title_synonyms.csv``)."""
+    table = _resource_csv("uk_title_synonyms.csv")
+    return dict(zip(table["uk_title"], table["esco_title"]))
+
+
+def read_uk_places() -> frozenset[str]:
+    """Lower-case UK city and town names stripped from titles when no gazetteer is fitted (``uk_places.csv``)."""
+    return frozenset(_resource_csv("uk_places.csv")["place"])
+
+
+def read_place_aliases() -> dict[str, str]:
+    """Region, county and country names (normalised) -> ITL1 region, in file order (``place_aliases.csv``).
+
+    The twelve region names themselves are not in the file: :mod:`skills_engine.data.places`
+    adds them from :data:`skills_engine.config.REGIONS`.
+    """
+    table = _resource_csv("place_aliases.csv")
+    return dict(zip(table["place"], table["region"]))
+
+
+def read_not_a_region() -> frozenset[str]:
+    """Place names that are real but outside the twelve regions or too broad (``not_a_region.csv``; includes "")."""
+    return frozenset(_resource_csv("not_a_region.csv")["place"])
+
+
+def read_isco_sectors() -> dict[str, str | None]:
+    """ISCO-08 code prefix -> Indeed Hiring Lab sector, ``None`` where no sector fits (``isco_indeed_sectors.csv``)."""
+    table = _resource_csv("isco_indeed_sectors.csv")
+    return {code: sector or None for code, sector in zip(table["isco_prefix"], table["indeed_sector"])}
+
+
 def read_title_labels() -> pd.DataFrame:
-    """The 200 hand-labelled advert titles (``tests/data/title_labels.csv``; see its .md for how)."""
-    return pd.read_csv(config.PROJECT_ROOT / "tests" / "data" / "title_labels.csv", dtype=str, keep_default_na=False)
+    """The 200 hand-labelled advert titles (``resources/title_labels.csv``; its .md says how they were labelled)."""
+    return read_resource_csv("title_labels.csv")
+
+
+def read_published_extraction_results() -> pd.DataFrame:
+    """Published scores on the ESCO skill-extraction benchmark, with their citations.
+
+    Columns ``method``, ``year`` (int), ``dataset``, ``benchmark_file`` (the key of
+    :func:`read_skill_benchmark`), ``rp_at_5`` (percent) and ``mrr`` (0-1), both float and NaN
+    where the paper gives none, ``citation`` and ``url``.
+    """
+    table = read_resource_csv("published_extraction_results.csv")
+    numbers = {
+        column: pd.to_numeric(table[column].where(table[column] != "")).astype(float) for column in ("rp_at_5", "mrr")
+    }
+    return table.assign(year=table["year"].astype(int), **numbers)
+
+
+def read_resource_descriptions() -> dict[str, str]:
+    """File name -> its paragraph in ``resources/README.md`` (the ``## `name` `` sections)."""
+    text = resource_file("README.md").read_text(encoding="utf-8")
+    sections = re.split(r"^## `([^`]+)`\s*$", text, flags=re.MULTILINE)
+    return {name: " ".join(body.split()) for name, body in zip(sections[1::2], sections[2::2])}
+
+
+def curated_tables() -> list[dict]:
+    """Every curated CSV in ``resources``: ``file``, ``rows`` and ``description`` (from the README)."""
+    descriptions = read_resource_descriptions()
+    names = sorted(
+        p.name for p in resources.files("skills_engine").joinpath(RESOURCES).iterdir() if p.name.endswith(".csv")
+    )
+    return [
+        {"file": name, "rows": len(_resource_csv(name)), "description": descriptions.get(name, "")} for name in names
+    ]

@@ -7,8 +7,9 @@ Three routes, most reliable first, each recorded in ``region_method``:
 * ``coordinates``: the nearest postcode district centroid to the advert's latitude and
   longitude, accepted within :data:`MAX_NEAREST_DISTRICT_KM`.
 * ``place name``: a county, region or town name. Counties and region names come from the
-  hand-written table below (knowledge, not data); towns from the postcode districts table
-  and Adzuna's location tree, keeping only names that point at one region.
+  hand-written ``resources/place_aliases.csv`` (knowledge, not data, read through
+  :mod:`skills_engine.getters`); towns from the postcode districts table and Adzuna's
+  location tree, keeping only names that point at one region.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from skills_engine import getters
 from skills_engine.config import REGIONS
 
 #: Furthest (km) an advert's coordinates may be from the nearest postcode district centroid.
@@ -28,70 +30,14 @@ MAX_NEAREST_DISTRICT_KM = 25.0
 
 _EARTH_RADIUS_KM = 6371.0
 
-#: Region, county and country names as adverts write them, mapped to ITL1 regions.
-#: Ceremonial, historic and pre-1996 counties all appear in Reed's ``state`` field.
-PLACE_ALIASES: dict[str, str] = {
-    **{name.lower(): name for name in REGIONS},
-    # regions as sources spell them
-    "north east england": "North East", "ne england": "North East", "n e england": "North East",
-    "north west england": "North West", "nw england": "North West",
-    "yorkshire and humberside": "Yorkshire and The Humber", "yorkshire and the humber": "Yorkshire and The Humber",
-    "yorkshire": "Yorkshire and The Humber", "yorks": "Yorkshire and The Humber",
-    "east midlands": "East Midlands", "e midlands": "East Midlands", "east mids": "East Midlands",
-    "west midlands": "West Midlands", "west midlands region": "West Midlands", "w midlands": "West Midlands",
-    "west mids": "West Midlands",
-    "eastern england": "East of England", "east anglia": "East of England", "east of england": "East of England",
-    "south east england": "South East", "se england": "South East",
-    "south west england": "South West", "sw england": "South West",
-    "cymru": "Wales",
-    # London and its compass points
-    "central london": "London", "city of london": "London", "east london": "London", "north london": "London",
-    "north west london": "London", "south east london": "London", "south west london": "London",
-    "west london": "London", "south london": "London", "middlesex": "London", "greater london": "London",
-    # England, by county
-    "northumberland": "North East", "tyne and wear": "North East", "county durham": "North East",
-    "durham": "North East", "cleveland": "North East",
-    "cumbria": "North West", "lancashire": "North West", "merseyside": "North West", "cheshire": "North West",
-    "greater manchester": "North West", "manchester": "North West",
-    "north yorkshire": "Yorkshire and The Humber", "west yorkshire": "Yorkshire and The Humber",
-    "south yorkshire": "Yorkshire and The Humber", "east yorkshire": "Yorkshire and The Humber",
-    "east riding of yorkshire": "Yorkshire and The Humber", "north humberside": "Yorkshire and The Humber",
-    "south humberside": "Yorkshire and The Humber", "humberside": "Yorkshire and The Humber",
-    "derbyshire": "East Midlands", "nottinghamshire": "East Midlands", "leicestershire": "East Midlands",
-    "lincolnshire": "East Midlands", "northamptonshire": "East Midlands", "rutland": "East Midlands",
-    "staffordshire": "West Midlands", "shropshire": "West Midlands", "warwickshire": "West Midlands",
-    "worcestershire": "West Midlands", "herefordshire": "West Midlands", "birmingham": "West Midlands",
-    "norfolk": "East of England", "suffolk": "East of England", "essex": "East of England",
-    "cambridgeshire": "East of England", "hertfordshire": "East of England", "bedfordshire": "East of England",
-    "kent": "South East", "surrey": "South East", "east sussex": "South East", "west sussex": "South East",
-    "sussex": "South East", "hampshire": "South East", "isle of wight": "South East", "berkshire": "South East",
-    "buckinghamshire": "South East", "oxfordshire": "South East",
-    "cornwall": "South West", "devon": "South West", "somerset": "South West", "dorset": "South West",
-    "wiltshire": "South West", "gloucestershire": "South West", "avon": "South West", "bristol": "South West",
-    # Wales (preserved counties and cities)
-    "clwyd": "Wales", "dyfed": "Wales", "gwent": "Wales", "gwynedd": "Wales", "powys": "Wales",
-    "mid glamorgan": "Wales", "south glamorgan": "Wales", "west glamorgan": "Wales", "cardiff": "Wales",
-    "wrexham": "Wales", "swansea": "Wales",
-    # Scotland (historic counties and cities)
-    "aberdeen": "Scotland", "aberdeenshire": "Scotland", "angus": "Scotland", "argyll": "Scotland",
-    "ayrshire": "Scotland", "berwickshire": "Scotland", "caithness": "Scotland", "clackmannanshire": "Scotland",
-    "dumfriesshire": "Scotland", "dunbartonshire": "Scotland", "east lothian": "Scotland", "edinburgh": "Scotland",
-    "fife": "Scotland", "glasgow": "Scotland", "inverness shire": "Scotland", "isle of orkney": "Scotland",
-    "kincardineshire": "Scotland", "lanarkshire": "Scotland", "midlothian": "Scotland", "morayshire": "Scotland",
-    "perthshire": "Scotland", "renfrewshire": "Scotland", "ross shire": "Scotland", "roxburghshire": "Scotland",
-    "selkirkshire": "Scotland", "shetland islands": "Scotland", "stirlingshire": "Scotland", "sutherland": "Scotland",
-    "west lothian": "Scotland", "wigtownshire": "Scotland",
-    # Northern Ireland
-    "county antrim": "Northern Ireland", "county armagh": "Northern Ireland", "county derry": "Northern Ireland",
-    "county down": "Northern Ireland", "county tyrone": "Northern Ireland", "county fermanagh": "Northern Ireland",
-    "county londonderry": "Northern Ireland", "belfast": "Northern Ireland",
-}
+#: Region, county and country names as adverts write them, mapped to ITL1 regions: the twelve
+#: region names, then the curated ``resources/place_aliases.csv`` (ceremonial, historic and
+#: pre-1996 counties all appear in Reed's ``state`` field).
+PLACE_ALIASES: dict[str, str] = {**{name.lower(): name for name in REGIONS}, **getters.read_place_aliases()}
 
-#: Place names that are real but outside the twelve regions, or too broad to place.
-NOT_A_REGION = {
-    "uk", "united kingdom", "england", "great britain", "gb", "other", "rest of the world", "ireland",
-    "channel islands", "channel isles", "isle of man", "gibraltar", "",
-}
+#: Place names that are real but outside the twelve regions, or too broad to place
+#: (``resources/not_a_region.csv``; includes "" for an empty field).
+NOT_A_REGION: frozenset[str] = getters.read_not_a_region()
 
 
 def normalise_place(name: object) -> str:
@@ -150,7 +96,7 @@ class RegionLookups:
     district_coords: pd.DataFrame  # columns: district, lat, lon, region
 
     @classmethod
-    def from_sources(cls, districts: pd.DataFrame, location_tree: pd.DataFrame | None = None) -> "RegionLookups":
+    def from_sources(cls, districts: pd.DataFrame, location_tree: pd.DataFrame | None = None) -> RegionLookups:
         """Build lookups from the raw postcode districts table (and optionally the location tree)."""
         valid = districts.loc[districts["UK region"].isin(REGIONS)]
         district_region = dict(zip(valid["Postcode"].str.upper().str.strip(), valid["UK region"]))
@@ -162,10 +108,17 @@ class RegionLookups:
             ]
         )
         if location_tree is not None:
-            tree_regions = location_tree.assign(region=lambda d: d["region_raw"].map(region_from_place)).dropna(subset=["region"])
+            tree_regions = location_tree.assign(region=lambda d: d["region_raw"].map(region_from_place)).dropna(
+                subset=["region"]
+            )
             # every level below the region names a place inside it
             towns = pd.concat(
-                [towns, tree_regions.assign(place=lambda d: d["path"].str[2:]).explode("place")[["place", "region"]].dropna()]
+                [
+                    towns,
+                    tree_regions.assign(place=lambda d: d["path"].str[2:])
+                    .explode("place")[["place", "region"]]
+                    .dropna(),
+                ]
             )
         town_region = (
             towns.assign(place=lambda d: d["place"].map(normalise_place))
@@ -216,7 +169,9 @@ class RegionLookups:
 def _to_xyz(lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
     """Points on a sphere of Earth's radius, so Euclidean distance approximates km."""
     lat_r, lon_r = np.radians(lat), np.radians(lon)
-    return _EARTH_RADIUS_KM * np.column_stack((np.cos(lat_r) * np.cos(lon_r), np.cos(lat_r) * np.sin(lon_r), np.sin(lat_r)))
+    return _EARTH_RADIUS_KM * np.column_stack(
+        (np.cos(lat_r) * np.cos(lon_r), np.cos(lat_r) * np.sin(lon_r), np.sin(lat_r))
+    )
 
 
 def assign_regions(candidates: pd.DataFrame) -> pd.DataFrame:

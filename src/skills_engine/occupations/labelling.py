@@ -7,7 +7,6 @@ import pandas as pd
 from skills_engine import getters
 from skills_engine.occupations.titles import TitleNormaliser
 
-
 #: Title matches below this confidence (0-1) are not trusted as an advert's occupation; the
 #: hand-labelled titles show precision falls away below it (see notebook 03).
 MIN_TITLE_CONFIDENCE = 0.6

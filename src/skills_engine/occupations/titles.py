@@ -2,8 +2,10 @@
 
 Two steps:
 
-* :func:`clean_title` strips what adverts add to a job title (pay bands, salaries, places,
-  reference codes, contract and shift words, agency fluff) and returns a lower-case canonical title.
+* :func:`~skills_engine.occupations.title_cleaning.clean_title` (in :mod:`.title_cleaning`,
+  importable from here too) strips what adverts add to a job title (pay bands, salaries,
+  places, reference codes, contract and shift words, agency fluff) and returns a lower-case
+  canonical title.
 * :class:`TitleNormaliser` matches the canonical title to ESCO occupation labels, most reliable
   route first, each recorded in ``method``:
 
@@ -28,15 +30,21 @@ once: all 43,780 adverts take about 12 seconds on one core.
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable
 
 import numpy as np
 import pandas as pd
 
-from skills_engine.data.places import PLACE_ALIASES, normalise_place
+from skills_engine import getters
+from skills_engine.occupations.title_cleaning import (
+    _DEFAULT_PLACES,
+    _key,
+    _variants,
+    clean_title,
+    gazetteer_places,
+)
+from skills_engine.occupations.title_cleaning import UK_PLACES as UK_PLACES  # re-exported
 
 # --- Thresholds (confidence is on a 0-1 scale; rapidfuzz scores on 0-100) -----------------
 #: Confidence of a title that is exactly an ESCO preferred label: nothing is guessed.
@@ -66,9 +74,6 @@ EXTRA_WORD_DECAY = 0.97
 #: match, so a typo passes ("occupattional") but a different word does not ("vision" vs
 #: "television" is 75).
 FUZZY_WORD_MIN_SCORE = 80
-#: Multiplier for a variant of the title rather than the title itself (one side of "A / B",
-#: the part before "in"/"for"/"with", or "B A" for "A of B").
-VARIANT_DECAY = 0.95
 #: Confidence at or above which a lexical match (exact, synonym, head match) is kept without
 #: trying fuzzy and TF-IDF; below it the best of all routes wins.
 LEXICAL_ACCEPT_CONFIDENCE = 0.7
@@ -101,144 +106,9 @@ DEFAULT_MIN_CONFIDENCE = 0.5
 
 # --- Hand-written knowledge ----------------------------------------------------------
 #: UK and NHS title terms that ESCO lacks or files under the wrong occupation, mapped to ESCO
-#: preferred labels. Knowledge of UK job titles, not data; keys are in :func:`_key` form.
-UK_TITLE_SYNONYMS: dict[str, str] = {
-    # registered nurses (ESCO: nurse responsible for general care)
-    **dict.fromkeys(
-        [
-            "nurse", "staff nurse", "registered nurse", "rgn", "rmn", "rn", "rnld", "rscn", "rsc",
-            "registered general nurse", "registered mental health nurse", "mental health nurse",
-            "community mental health nurse", "cmhn", "paediatric nurse", "paediatric staff nurse",
-            "childrens nurse", "child nurse", "learning disability nurse", "theatre nurse",
-            "scrub nurse", "recovery nurse", "ward nurse", "district nurse", "community nurse",
-            "sister", "ward sister", "charge nurse", "deputy sister", "senior sister", "ward manager",
-            "deputy ward manager", "nurse practitioner", "general nurse", "adult nurse",
-            "registered nurse rgn", "rgn nurse", "rmn nurse", "nurse rgn", "nurse rmn",
-            "neonatal nurse", "dialysis nurse", "renal nurse", "night nurse", "bank nurse",
-            "newly qualified nurse", "student nurse", "preceptorship nurse", "clinical nurse",
-            "community staff nurse", "theatre staff nurse", "team leader nurse", "nurse team leader",
-        ],
-        "nurse responsible for general care",
-    ),
-    **dict.fromkeys(
-        ["clinical nurse specialist", "cns", "nurse specialist", "specialist nurse practitioner",
-         "school nurse", "health visitor", "macmillan nurse", "tissue viability nurse"],
-        "specialist nurse",
-    ),
-    **dict.fromkeys(
-        ["nurse consultant", "advanced nurse practitioner", "anp", "matron", "research nurse",
-         "clinical research nurse", "lead nurse"],
-        "advanced nurse practitioner",
-    ),
-    # healthcare and nursing support
-    **dict.fromkeys(
-        ["healthcare assistant", "health care assistant", "hca", "care assistant", "senior care assistant",
-         "clinical support worker", "healthcare support worker", "health care support worker",
-         "nursing auxiliary", "auxiliary nurse"],
-        "healthcare assistant",
-    ),
-    **dict.fromkeys(["nursing assistant", "nurse associate", "nursing associate", "assistant practitioner",
-                     "associate practitioner"], "nurse assistant"),
-    # social care
-    **dict.fromkeys(["support worker", "carer", "care worker", "senior carer", "senior support worker",
-                     "support assistant", "care support worker", "night support worker"], "social care worker"),
-    **dict.fromkeys(["community support worker", "outreach worker"], "adult community care worker"),
-    **dict.fromkeys(["home carer", "homecare worker", "home care worker", "domiciliary carer", "live in carer",
-                     "live in care worker", "home care assistant", "domiciliary care assistant"],
-                    "care at home worker"),
-    **dict.fromkeys(["residential assistant", "residential worker", "residential care worker",
-                     "care home worker"], "residential care home worker"),
-    **dict.fromkeys(["registered manager", "home manager", "care home manager", "nursing home manager",
-                     "deputy home manager", "registered care manager"], "elderly home manager"),
-    **dict.fromkeys(["recovery worker", "support and recovery worker", "mental health worker",
-                     "community mental health worker", "mental health support worker"],
-                    "mental health support worker"),
-    **dict.fromkeys(["amhp", "approved mental health professional", "approved mental health practitioner"],
-                    "mental health social worker"),
-    **dict.fromkeys(["safeguarding social worker", "childrens social worker", "child protection social worker"],
-                    "child care social worker"),
-    **dict.fromkeys(["contact worker", "supervised contact worker"], "family support worker"),
-    # doctors: ESCO has one "specialised doctor" for every hospital specialty and grade
-    **dict.fromkeys(
-        ["doctor", "specialty doctor", "speciality doctor", "specialty registrar", "registrar", "consultant",
-         "clinical fellow", "junior doctor", "foundation doctor", "trust grade doctor", "staff grade doctor",
-         "physician", "consultant physician", "surgeon", "anaesthetist", "psychiatrist", "paediatrician",
-         "radiologist", "histopathologist", "cardiologist", "oncologist", "dermatologist", "geriatrician",
-         "haematologist", "neurologist", "ophthalmologist", "rheumatologist", "urologist",
-         "gastroenterologist", "intensivist", "obstetrician", "gynaecologist", "endocrinologist",
-         "nephrologist", "orthopaedic surgeon", "respiratory physician", "medical consultant"],
-        "specialised doctor",
-    ),
-    **dict.fromkeys(["gp", "salaried gp", "gp partner", "locum gp", "general practitioner"], "general practitioner"),
-    # therapies
-    **dict.fromkeys(["pwp", "psychological wellbeing practitioner", "cbt therapist", "cbt",
-                     "high intensity therapist", "cognitive behavioural therapist", "iapt therapist",
-                     "family therapist", "systemic family practitioner", "systemic practitioner",
-                     "psychological therapist"], "psychotherapist"),
-    **dict.fromkeys(["physio", "msk physiotherapist", "rotational physiotherapist"], "physiotherapist"),
-    **dict.fromkeys(["ot", "rotational occupational therapist"], "occupational therapist"),
-    **dict.fromkeys(["slt", "speech therapist", "speech and language therapist"], "speech and language therapist"),
-    **dict.fromkeys(["reablement practitioner", "reablement worker", "reablement assistant"],
-                    "rehabilitation support worker"),
-    # NHS support services
-    **dict.fromkeys(["medical secretary", "ward clerk", "ward administrator", "ward team administrator",
-                     "medical administrator", "clinic administrator", "patient administrator"],
-                    "medical administrative assistant"),
-    **dict.fromkeys(["domestic assistant", "ward domestic", "cleaner", "housekeeping assistant"], "building cleaner"),
-    **dict.fromkeys(["clinical pharmacist", "pharmacist"], "pharmacist"),
-    # hospitality
-    **dict.fromkeys(["sous chef", "junior sous chef", "junior sous", "sous", "chef de partie", "cdp",
-                     "demi chef de partie", "commis chef", "commis", "senior chef de partie", "chef"], "chef"),
-    # driving and logistics
-    **dict.fromkeys(["hgv driver", "class 1 driver", "class 2 driver", "lgv driver", "c e driver",
-                     "hgv class 1 driver", "hgv class 2 driver", "class 1 hgv driver"], "cargo vehicle driver"),
-    **dict.fromkeys(["flt driver", "forklift driver", "flt operator", "counterbalance driver"], "forklift operator"),
-    # legal, finance, office
-    **dict.fromkeys(["solicitor", "family solicitor", "family law solicitor", "associate solicitor",
-                     "trainee solicitor"], "lawyer"),
-    **dict.fromkeys(["conveyancer", "residential conveyancer", "conveyancing assistant"], "conveyance clerk"),
-    "legal secretary": "legal administrative assistant",
-    **dict.fromkeys(["accounts assistant", "finance assistant", "accounts payable assistant",
-                     "purchase ledger clerk", "sales ledger clerk", "accounts payable clerk",
-                     "purchase ledger assistant", "sales ledger assistant"], "accounting assistant"),
-    **dict.fromkeys(["payroll administrator", "payroll officer", "payroll assistant"], "payroll clerk"),
-    **dict.fromkeys(["credit controller", "credit control"], "credit manager"),
-    **dict.fromkeys(["chief financial officer", "cfo", "finance director"], "financial manager"),
-    **dict.fromkeys(["paraplanner"], "financial planner"),
-    **dict.fromkeys(["hr business partner", "hr manager", "head of hr"], "human resources manager"),
-    **dict.fromkeys(["hr advisor", "hr adviser", "hr officer", "hr generalist"], "human resources officer"),
-    **dict.fromkeys(["hr administrator", "hr assistant", "hr coordinator"], "human resources assistant"),
-    **dict.fromkeys(["recruitment consultant", "trainee recruitment consultant", "recruiter", "resourcer",
-                     "recruitment account manager", "recruitment advisor", "recruitment adviser",
-                     "recruitment executive"], "recruitment consultant"),
-    "buyer": "purchaser",
-    "account manager": "sales account manager",
-    **dict.fromkeys(["lab technician", "laboratory technician", "laboratory assistant"],
-                    "scientific laboratory technician"),
-    **dict.fromkeys(["customer service advisor", "customer service adviser", "customer service executive",
-                     "customer service assistant", "customer services advisor", "customer service agent",
-                     "customer advisor", "customer adviser"], "customer service representative"),
-    **dict.fromkeys(["sales executive", "sales consultant", "field sales executive", "new business sales executive",
-                     "trainee sales executive", "sales representative", "sales rep"], "commercial sales representative"),
-    **dict.fromkeys(["lettings negotiator", "lettings agent", "letting negotiator"], "letting agent"),
-    **dict.fromkeys(["estate agent", "sales negotiator"], "real estate agent"),
-    # IT and engineering
-    **dict.fromkeys(["it support technician", "it technician", "it support", "ict technician",
-                     "desktop support technician", "it support engineer"], "ICT technician"),
-    **dict.fromkeys(["java developer", "net developer", "c developer", "php developer", "python developer",
-                     "developer", "software engineer", "programmer", "front end developer", "back end developer",
-                     "full stack developer", "software developer"], "software developer"),
-    **dict.fromkeys(["cad technician", "cad designer", "cad operator", "draughtsman", "draughtsperson"],
-                    "computer-aided design operator"),
-    **dict.fromkeys(["boiler installer", "heating engineer", "heating installer"], "heating technician"),
-    **dict.fromkeys(["gas engineer", "gas service engineer", "gas heating engineer"], "gas service technician"),
-    **dict.fromkeys(["paint sprayer", "vehicle painter", "car sprayer"], "transport equipment painter"),
-    # teaching
-    **dict.fromkeys(["ks1 teacher", "ks2 teacher", "primary teacher", "primary school teacher"], "primary school teacher"),
-    **dict.fromkeys(["secondary teacher"], "secondary school teacher"),
-    **dict.fromkeys(["maths teacher", "teacher of maths", "teacher of mathematics", "mathematics teacher"],
-                    "mathematics teacher at secondary school"),
-}
+#: preferred labels (``resources/uk_title_synonyms.csv``). Knowledge of UK job titles, not
+#: data; keys are in :func:`_key` form.
+UK_TITLE_SYNONYMS: dict[str, str] = getters.read_title_synonyms()
 
 #: Words too general to name an occupation on their own ("manager", "assistant"); a title
 #: reduced to one of these is not matched by dropping words, and ESCO alt labels made only of
@@ -252,268 +122,15 @@ GENERIC_WORDS = frozenset(
     programme operations office""".split()
 )
 
-#: Major UK cities and towns that appear in titles, used when no gazetteer is fitted.
-#: Knowledge, not data; the fitted normaliser adds post towns and Adzuna place names.
-UK_PLACES = frozenset(
-    """london manchester birmingham leeds liverpool newcastle sheffield bristol nottingham leicester
-    glasgow edinburgh cardiff belfast aberdeen dundee swansea newport coventry bradford hull york
-    southampton portsmouth plymouth exeter norwich cambridge oxford reading brighton sunderland
-    middlesbrough durham carlisle preston blackpool bolton wigan stockport oldham luton watford
-    slough milton keynes northampton peterborough ipswich colchester chelmsford southend derby
-    stoke wolverhampton walsall dudley worcester gloucester cheltenham swindon bath bournemouth
-    poole salisbury winchester basingstoke guildford woking crawley maidstone canterbury dover
-    ashford croydon harrow ealing barnet enfield bromley kingston hounslow hayes uxbridge wembley
-    stratford canary wharf lincoln grimsby doncaster rotherham barnsley wakefield huddersfield
-    halifax harrogate scarborough chester warrington wirral st helens lancaster morecambe kendal
-    telford shrewsbury hereford stafford lichfield tamworth nuneaton rugby banbury aylesbury
-    high wycombe bedford stevenage hertford st albans hemel hempstead harlow basildon thurrock
-    gateshead stockton darlington hartlepool blyth ayr paisley inverness stirling perth wrexham
-    bangor derry lisburn truro torquay taunton yeovil""".split()
-) | frozenset(
-    {"milton keynes", "canary wharf", "high wycombe", "st albans", "hemel hempstead", "st helens",
-     "city of london", "west end", "home counties", "south wales", "north wales", "weston super mare",
-     "southend on sea", "stoke on trent", "kingston upon thames", "newcastle upon tyne", "isle of wight"}
-)
-
-# --- Noise patterns ---------------------------------------------------------------
-# Applied in order to the lower-cased title; each replaced by a space.
-_NOISE_PATTERNS: tuple[re.Pattern[str], ...] = tuple(
-    re.compile(p)
-    for p in (
-        r"\(.*?\)|\[.*?\]|\{.*?\}",  # parentheticals: "(maternity cover)", "(RGN)", "(London)"
-        r"\*+",  # Adzuna masks numbers as ****
-        r"[£$€]\s*[\d.,]+\s*k?\b(\s*(-|to)\s*[£$€]?\s*[\d.,]+\s*k?\b)?",  # salaries
-        r"\b\d+(\.\d+)?\s*k\b(\s*(-|to)\s*\d+(\.\d+)?\s*k\b)?",  # 25k - 30k
-        r"\b(up to|upto|plus|per|p/h|ph|p\.h\.?r?|phr|ote|doe|pro rata|salary|negotiable|benefits|bonus(es)?|"
-        r"tips|plus car|company car|car allowance|per hour|per annum|pa|an hour|hourly)\b",
-        r"\b(afc )?bands?\s*\d[a-d]?(\s*(-|/|to|and|&)\s*\d[a-d]?)*\b",  # Band 5, Bands 2-4, band 8a
-        r"\bagenda for change\b|\bafc\b",
-        r"\b(job\s*)?ref(erence)?\s*(no\.?|number)?\s*[:.#]?\s*[a-z0-9/_-]*\d[a-z0-9/_-]*",  # Ref: 1234
-        r"\b[a-z]{0,4}\d{3,}[a-z0-9/_-]*\b",  # J12345, NO19571, 9999-X
-        r"\b(maternity|paternity|sickness|secondment|career break)( leave)?( cover)?\b",
-        r"\b(fixed[ -]?term( contract)?|ftc|temporary|temp|permanent|perm|contract|interim|secondment|"
-        r"part[ -]?time|full[ -]?time|ft|pt|flexible hours|term time( only)?|zero hours?|bank holidays?)\b",
-        r"\b\d+(\.\d+)?\s*(hours?|hrs?|months?|mths?|weeks?|wks?|days?|nights?)(\s*(per|a|p/?)\s*(week|wk|w))?\b",
-        r"\b(hours?|hrs|per week|pw|wte|whole time equivalent)\b",
-        r"\b(nights?|night shifts?|days|day shifts?|weekends?|long days|twilights?|days or nights|"
-        r"days and nights|rotational shifts|straight shifts)\b",
-        r"\bx\s?\d+\b|\b\d+\s?x\b|\b\d+\s+posts?\b|\bposts?\b|\bvacanc(y|ies)\b",
-        r"\b(urgent(ly)?|immediate(ly)?( start)?|asap|required|wanted|needed|apply now|apply today|"
-        r"new|excellent|fantastic|great|exciting|amazing|brilliant|top rates?|weekly pay|sign on|"
-        r"immediately available|start asap|opportunity|opportunities|full training provided|"
-        r"training provided|no experience( necessary| needed)?|jobs?|role|position|home based|"
-        r"remote|hybrid|nationwide|various locations|multiple locations|relocation|full relocation)\b",
-        r"\bstart[- ]?up\b|\bnhs( trust| foundation trust)?\b|\bhospital\b",
-        r"[!?]+",
-    )
-)
-#: Segment separators: a dash with space on at least one side, a pipe, a colon, a comma.
-_SEGMENT_SPLIT = re.compile(r"\s+[-\u2013\u2014]+\s*|\s*[-\u2013\u2014]+\s+|\s*[|:;,]\s*|\s+/\s+(?=[a-z]+\s*/)")
-_LOCUM_OR_BANK = re.compile(r"^(locum|bank)\s+(?=\w)")
-#: Words after "bank" that make it part of a banking title, not the NHS staff bank.
-_BANKING_WORDS = frozenset("clerk teller cashier manager officer branch relationship lending mortgage loan "
-                           "investment banking reconciliation holiday".split())
-_WORD_RE = re.compile(r"[a-z0-9]+")
-_TOKEN_RE = re.compile(r"[a-z0-9]+|/")
-#: Endings of English agent nouns ("-er", "-ist", "-ian") and UK abbreviations that end titles.
-_JOB_ENDINGS = ("er", "or", "ist", "ian", "ant", "ent", "ive", "eon", "ife", "ef", "ee", "ary", "ic", "ot")
-_JOB_WORDS = frozenset("nurse gp rgn rmn hca odp sister lead head staff doctor midwife chef cook carer clerk "
-                       "therapist porter paralegal receptionist pa".split())
-
-
-def _looks_like_job(words: list[str]) -> bool:
-    """Whether a title segment ends in a job noun rather than a specialty, site or department.
-
-    >>> _looks_like_job(["staff", "nurse"]), _looks_like_job(["emergency", "department"])
-    (True, False)
-    """
-    last = _singular(words[-1]) if words else ""
-    return last in _JOB_WORDS or (last.endswith(_JOB_ENDINGS) and not last.endswith("ment"))
-
-
-def _fold(text: str) -> str:
-    """Unicode-fold, fix the commonest mojibake and lower-case."""
-    text = str(text).replace("Â£", "£").replace("Â", " ").replace("â€“", "-").replace("â€™", "'")
-    text = unicodedata.normalize("NFKC", text)
-    return text.lower().replace("&", " and ").replace("'", "").replace("\u2019", "")
-
-
-def _singular(word: str) -> str:
-    """Singular of a head noun: "nurses" -> "nurse", "sales" and "physics" unchanged.
-
-    >>> [_singular(w) for w in ["nurses", "carers", "sales", "services", "analysis", "gps", "staff", "deputies"]]
-    ['nurse', 'carer', 'sales', 'services', 'analysis', 'gp', 'staff', 'deputy']
-    """
-    if len(word) <= 3 and word.endswith("s") and word[:-1] in {"gp", "hca", "rgn", "rmn", "ot", "odp", "pa"}:
-        return word[:-1]
-    if len(word) > 4 and word.endswith("ies"):
-        return word[:-3] + "y"
-    if (
-        len(word) > 3
-        and word.endswith("s")
-        and not word.endswith(("ss", "us", "is", "ics", "ous"))
-        and word not in {"sales", "accounts", "lettings", "operations", "services", "logistics", "news", "arts",
-                         "goods", "works", "systems", "maths", "physics", "economics", "relations", "communications", "electronics", "grounds"}
-    ):
-        return word[:-1]
-    return word
-
-
-def _key(text: str) -> str:
-    """Matching key: lower case, punctuation folded to spaces, last word singular.
-
-    >>> _key("Nursing-Home Managers")
-    'nursing home manager'
-    >>> _key("Co-ordinator")
-    'coordinator'
-    >>> _key("Children's Nurse")
-    'childrens nurse'
-    """
-    text = _fold(text).replace("co-ord", "coord").replace("co ord", "coord")
-    words = _WORD_RE.findall(text)
-    if words:
-        words[-1] = _singular(words[-1])
-    return " ".join(words)
-
-
-def _strip_places(words: list[str], places: frozenset[str], max_len: int = 4) -> list[str]:
-    """Drop place names: trailing ones always, inner ones when multi-word or a known city."""
-    changed = True
-    while changed and words:
-        changed = False
-        for n in range(min(max_len, len(words) - 1), 0, -1):
-            if " ".join(words[-n:]) in places:
-                words = words[:-n]
-                changed = True
-                break
-            if len(words) > n and words[-n - 1] in {"in", "near", "nr", "based", "around"} and " ".join(words[-n:]) in places:
-                words = words[: -n - 1]
-                changed = True
-                break
-    # inner places ("deputy manager wigan nursing home"), only with a job word on both sides kept
-    out: list[str] = []
-    i = 0
-    while i < len(words):
-        for n in range(min(max_len, len(words) - i), 0, -1):
-            phrase = " ".join(words[i : i + n])
-            if 0 < i and phrase in places and (n > 1 or phrase in UK_PLACES or len(phrase) >= 6):
-                i += n
-                break
-        else:
-            out.append(words[i])
-            i += 1
-    return out or words
-
-
-def clean_title(raw: object, places: Iterable[str] | None = None) -> str:
-    """Canonical lower-case job title: the title with pay, place, contract and agency noise removed.
-
-    Parameters
-    ----------
-    raw
-        Title as the advert wrote it.
-    places
-        Place names (lower case) to strip; defaults to :data:`UK_PLACES` and the county and
-        region names in :data:`skills_engine.data.places.PLACE_ALIASES`.
-
-    Returns
-    -------
-    str
-        Canonical title ("" when nothing job-like is left). Alternatives stay separated by " / ".
-
-    Examples
-    --------
-    >>> clean_title("Staff Nurse (Band 5) - Newcastle")
-    'staff nurse'
-    >>> clean_title("Band 7 Highly Specialist Physiotherapist")
-    'highly specialist physiotherapist'
-    >>> clean_title("RGN Job London **** p/h Days or Nights")
-    'rgn'
-    >>> clean_title("Commercial Litigation Paralegal - Kidderminster, West Midlands")
-    'commercial litigation paralegal'
-    >>> clean_title("URGENT!! Bank Healthcare Assistants x2 - NHS")
-    'healthcare assistant'
-    >>> clean_title("Graduate Media Sales Executive -TV Industry, Canary Wharf, Â£23k")
-    'graduate media sales executive'
-    >>> clean_title("Bank Clerk")
-    'bank clerk'
-    >>> clean_title("Occupational Therapist / Physiotherapist")
-    'occupational therapist / physiotherapist'
-    """
-    if raw is None or (isinstance(raw, float) and np.isnan(raw)):
-        return ""
-    place_set = frozenset(places) if places is not None else _DEFAULT_PLACES
-    text = _fold(raw)
-    for pattern in _NOISE_PATTERNS:
-        text = pattern.sub(" ", text)
-    segments = []
-    for segment in _SEGMENT_SPLIT.split(text):
-        words = _TOKEN_RE.findall(segment)
-        words = [w for w in words if w not in {"and"}] if len(words) == 1 else words
-        words = _strip_places([w for w in words], place_set)
-        while words and words[-1] in {"in", "at", "for", "with", "and", "or", "of", "the", "to", "a", "/"}:
-            words = words[:-1]
-        while words and words[0] in {"and", "or", "the", "a", "/", "for", "in", "at", "of", "to", "with"}:
-            words = words[1:]
-        if words and not all(w in place_set or w.isdigit() for w in words):
-            segments.append(words)
-    if not segments:
-        return ""
-    # The first segment naming a job is the title; later ones are specialty, site or place.
-    words = next((s for s in segments if _looks_like_job(s)), segments[0])
-    text = " ".join(words).replace(" / ", "/")
-    text = re.sub(r"\s*/\s*", " / ", text)
-    # "Bank" (the NHS staff bank) and "locum" are noise before a role, not in "bank clerk".
-    match = _LOCUM_OR_BANK.match(text)
-    if match and not (match.group(1) == "bank" and set(text.split()[1:]) & _BANKING_WORDS):
-        text = text[match.end() :]
-    words = text.split()
-    if words and words[-1] != "/":
-        words[-1] = _singular(words[-1])
-    return " ".join(words).strip(" /")
-
-
-_DEFAULT_PLACES = frozenset(UK_PLACES | {normalise_place(k) for k in PLACE_ALIASES})
-
-#: Prepositions after which a title's qualifier starts ("staff nurse in gastroenterology").
-_QUALIFIER_SPLIT = re.compile(r"\s+(?:in|for|with|at|within|to|on|covering|supporting|specialising in)\s+")
-
-OUTPUT_COLUMNS = ["canonical_title", "occupation_uri", "occupation_label", "isco_code", "soc2010_code",
-                  "confidence", "method"]
-
-
-def _variants(title: str) -> list[tuple[str, float]]:
-    """Strings to look up for one canonical title, each with a confidence multiplier.
-
-    >>> _variants("staff nurse in gastroenterology")[:2]
-    [('staff nurse in gastroenterology', 1.0), ('staff nurse', 0.95)]
-    >>> [v for v, _ in _variants("teacher of math")]
-    ['teacher of math', 'math teacher']
-    >>> [v for v, _ in _variants("rgn / rmn staff nurse")]
-    ['rgn rmn staff nurse', 'rgn', 'rmn staff nurse']
-    """
-    whole = " ".join(w for w in title.split() if w != "/")
-    out = [(whole, 1.0)]
-    if " / " in title:
-        out += [(_key(part), VARIANT_DECAY) for part in title.split(" / ") if part.strip()]
-    for text, _ in list(out):
-        for part in (_QUALIFIER_SPLIT.split(text)[0], re.split(r"\s+or\s+", text)[0]):
-            if part != text:
-                out.append((_key(part), VARIANT_DECAY))
-        match = re.fullmatch(r"(\w+) or \w+ (.+)", text)
-        if match:
-            out.append((_key(f"{match.group(1)} {match.group(2)}"), VARIANT_DECAY))
-        match = re.fullmatch(r"(.+?) (?:team leader|team lead|lead|senior|facilitator)", text)
-        if match:
-            out += [(_key(match.group(1)), VARIANT_DECAY), (_key(f"{match.group(1)} manager"), VARIANT_DECAY)]
-        match = re.fullmatch(r"(.+?) of (?:the )?(.+)", text)
-        if match and match.group(1) not in {"head", "director"}:
-            out.append((_key(f"{match.group(2)} {match.group(1)}"), VARIANT_DECAY))
-    seen: dict[str, float] = {}
-    for text, weight in out:
-        if text and seen.get(text, 0) < weight:
-            seen[text] = weight
-    return list(seen.items())
+OUTPUT_COLUMNS = [
+    "canonical_title",
+    "occupation_uri",
+    "occupation_label",
+    "isco_code",
+    "soc2010_code",
+    "confidence",
+    "method",
+]
 
 
 class TitleNormaliser:
@@ -528,7 +145,7 @@ class TitleNormaliser:
     use_gazetteer
         Whether :meth:`fit` reads UK town names (postcode post towns, Adzuna's location tree)
         through :mod:`skills_engine.getters` to strip places from titles. Off, only the
-        hand-written :data:`UK_PLACES` and county names are used.
+        hand-written :data:`~skills_engine.occupations.title_cleaning.UK_PLACES` and county names are used.
     synonyms
         UK title term -> ESCO preferred label; defaults to :data:`UK_TITLE_SYNONYMS`.
 
@@ -570,7 +187,7 @@ class TitleNormaliser:
         self.synonyms = synonyms
 
     # --- fitting -----------------------------------------------------------------------
-    def fit(self, occupations: pd.DataFrame | None = None, crosswalk: pd.DataFrame | None = None) -> "TitleNormaliser":
+    def fit(self, occupations: pd.DataFrame | None = None, crosswalk: pd.DataFrame | None = None) -> TitleNormaliser:
         """Index ESCO labels (and the ISCO -> SOC 2010 crosswalk); defaults read through getters.
 
         Parameters
@@ -582,8 +199,6 @@ class TitleNormaliser:
             with several SOC codes takes the first exact (non-partial) one, else the first.
         """
         from sklearn.feature_extraction.text import TfidfVectorizer
-
-        from skills_engine import getters
 
         if occupations is None:
             occupations = getters.read_esco_occupations()
@@ -600,8 +215,9 @@ class TitleNormaliser:
         )
         preferred: dict[str, list[str]] = defaultdict(list)
         alt: dict[str, list[str]] = defaultdict(list)
-        for uri, label, alts in zip(self.occupations_.index, self.occupations_["occupation_label"],
-                                    self.occupations_["alt_labels"]):
+        for uri, label, alts in zip(
+            self.occupations_.index, self.occupations_["occupation_label"], self.occupations_["alt_labels"]
+        ):
             preferred[_key(label)].append(uri)
             for alt_label in alts if alts is not None else []:
                 key = _key(alt_label)
@@ -622,14 +238,15 @@ class TitleNormaliser:
         ).assign(head=lambda d: d["key"].str.split().str[-1])
         self.heads_ = frozenset(self.labels_["head"])
         self.labels_by_head_ = {h: g.index.to_numpy() for h, g in self.labels_.groupby("head")}
-        self.vectorizer_ = TfidfVectorizer(analyzer="char_wb", ngram_range=TFIDF_NGRAM_RANGE, sublinear_tf=True,
-                                           dtype=np.float32)
+        self.vectorizer_ = TfidfVectorizer(
+            analyzer="char_wb", ngram_range=TFIDF_NGRAM_RANGE, sublinear_tf=True, dtype=np.float32
+        )
         self.label_matrix_ = self.vectorizer_.fit_transform(self.labels_["key"])
 
         vocabulary = {w for key in self.labels_["key"] for w in key.split()}
         places = set(_DEFAULT_PLACES)
         if self.use_gazetteer:
-            places |= self._gazetteer(getters)
+            places |= gazetteer_places()
         # A place name that is also job vocabulary ("bath", "sale") stays in titles.
         self.places_ = frozenset(p for p in places if p and not all(w in vocabulary for w in p.split()))
         return self
@@ -642,22 +259,6 @@ class TitleNormaliser:
             _partial=crosswalk["partial"].astype(bool) if "partial" in crosswalk else False
         ).sort_values(["isco_code", "_partial", "soc2010_code"], kind="stable")
         return order.drop_duplicates("isco_code").set_index("isco_code")["soc2010_code"].astype(str).to_dict()
-
-    @staticmethod
-    def _gazetteer(getters) -> set[str]:
-        """Town names from the postcode districts table and Adzuna's location tree."""
-        names: set[str] = set()
-        try:
-            districts = getters.read_postcode_districts()
-            names |= {normalise_place(t) for t in districts.get("Post Town", pd.Series(dtype=str)).dropna()}
-        except (FileNotFoundError, OSError, KeyError, ValueError):
-            pass
-        try:
-            tree = getters.read_location_tree()
-            names |= {normalise_place(p) for path in tree["path"] for p in list(path)[1:]}
-        except (FileNotFoundError, OSError, KeyError, ValueError):
-            pass
-        return {n for n in names if len(n) >= 3}
 
     # --- matching ----------------------------------------------------------------------
     def _exact(self, key: str) -> tuple[str, float, str] | None:
@@ -715,8 +316,12 @@ class TitleNormaliser:
             return [head]
         if len(head) < 5:
             return []
-        return [h for h, _, _ in process.extract(head, list(self.heads_), scorer=fuzz.ratio,
-                                                 score_cutoff=HEAD_FUZZY_MIN_SCORE, limit=3)]
+        return [
+            h
+            for h, _, _ in process.extract(
+                head, list(self.heads_), scorer=fuzz.ratio, score_cutoff=HEAD_FUZZY_MIN_SCORE, limit=3
+            )
+        ]
 
     def _fuzzy(self, key: str) -> tuple[str, float, str] | None:
         from rapidfuzz import fuzz, process
@@ -824,12 +429,12 @@ class TitleNormaliser:
         return (
             pd.DataFrame({"canonical_title": titles.map(canonical)}, index=titles.index)
             .join(table.drop(columns="keep"), on="canonical_title")
-            .assign(confidence=lambda d: d["confidence"].fillna(0.0))
-            [OUTPUT_COLUMNS]
+            .assign(confidence=lambda d: d["confidence"].fillna(0.0))[OUTPUT_COLUMNS]
         )
 
-    def fit_transform(self, titles: pd.Series, occupations: pd.DataFrame | None = None,
-                      crosswalk: pd.DataFrame | None = None) -> pd.DataFrame:
+    def fit_transform(
+        self, titles: pd.Series, occupations: pd.DataFrame | None = None, crosswalk: pd.DataFrame | None = None
+    ) -> pd.DataFrame:
         """:meth:`fit` then :meth:`transform`."""
         return self.fit(occupations, crosswalk).transform(titles)
 
@@ -880,7 +485,9 @@ def evaluate_titles(labels: pd.DataFrame, normaliser: TitleNormaliser) -> dict:
             "n_labelled": int(labelled.sum()),
             "coverage": round(float(d["assigned"].mean()), 4) if len(d) else float("nan"),
             "accuracy": round(float(d.loc[labelled, "correct"].mean()), 4) if labelled.any() else float("nan"),
-            "precision": round(float(d.loc[d["assigned"], "correct"].mean()), 4) if d["assigned"].any() else float("nan"),
+            "precision": round(float(d.loc[d["assigned"], "correct"].mean()), 4)
+            if d["assigned"].any()
+            else float("nan"),
             "none_rejected": round(float((~d.loc[none, "assigned"]).mean()), 4) if none.any() else float("nan"),
         }
 

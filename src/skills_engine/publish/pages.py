@@ -1,8 +1,9 @@
 """The markdown of the site's generated pages, written from the code and the data, never by hand.
 
 This module owns the pages :func:`skills_engine.publish.render.stage_project` generates:
-the data log (from :func:`skills_engine.data.sourcing.data_log` and, when present, the data
-build's ``sourcing_report.json``), the home page's headline findings (from
+the data log (from :func:`skills_engine.data.sourcing.data_log`, the curated tables of
+:func:`skills_engine.getters.curated_tables` and, when present, the data build's
+``sourcing_report.json``), the home page's headline findings (from
 ``reports/findings.json``) and list of reports, the reports index and one index per run,
 the regions page, the model card's metrics table and ``_variables.yml`` (thresholds from
 :mod:`skills_engine.config`, quoted by the caveats page). Each function returns text; none
@@ -17,12 +18,10 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
-from skills_engine import __version__, config
+from skills_engine import __version__, config, getters, paths
 from skills_engine.publish.notebooks import REPORTS, ExecutedNotebook, SiteBuildError, run_label
 
 REGIONAL_NOTEBOOK_STEM = "04_regional_comparison"
-NATIONAL_RUN = "national"
-MODEL_EVALUATION_FILE = "model_evaluation.json"
 
 
 def _cell(value: object) -> str:
@@ -102,7 +101,7 @@ def _report_section(report: dict) -> str:
     return "\n".join(parts) + "\n"
 
 
-def data_log_markdown(rows: Sequence[dict], report: dict | None = None) -> str:
+def data_log_markdown(rows: Sequence[dict], report: dict | None = None, curated: Sequence[dict] | None = None) -> str:
     """The data log page: every source file with its commit, sha256, size, licence, citation.
 
     Parameters
@@ -111,7 +110,11 @@ def data_log_markdown(rows: Sequence[dict], report: dict | None = None) -> str:
         :func:`skills_engine.data.sourcing.data_log` rows.
     report
         The data build's ``sourcing_report.json``, if there is one.
+    curated
+        The hand-written tables shipped with the package (``file``, ``rows``, ``description``);
+        defaults to :func:`skills_engine.getters.curated_tables`.
     """
+    curated = getters.curated_tables() if curated is None else curated
     datasets = list({row["dataset"]: row for row in rows}.values())
     files = [
         [
@@ -148,6 +151,18 @@ def data_log_markdown(rows: Sequence[dict], report: dict | None = None) -> str:
         "",
         "::: {.data-log}",
         markdown_table(["Dataset", "File", "Version (commit)", "sha256", "MB"], files),
+        ":::",
+        "",
+        "## Curated tables",
+        "",
+        "Hand-written tables shipped with the package in `skills_engine/resources` (knowledge, not",
+        "data: synonyms, place names, crosswalks, labels and published figures). Each is read through",
+        "`skills_engine.getters`; the folder's README says where its rows came from and who may edit it.",
+        "",
+        "::: {.data-log}",
+        markdown_table(
+            ["File", "Rows", "What it is"], [[f"`{t['file']}`", f"{t['rows']:,}", t["description"]] for t in curated]
+        ),
         ":::",
         "",
     ]
@@ -324,7 +339,7 @@ def regions_markdown(
 ) -> str:
     """``regions.qmd``: the twelve regions, each linked to its regional report, and the national page."""
     regional = {nb.run: nb for nb in notebooks if nb.stem == REGIONAL_NOTEBOOK_STEM}
-    national = [nb for nb in notebooks if nb.run == NATIONAL_RUN]
+    national = [nb for nb in notebooks if nb.run == paths.NATIONAL_RUN]
     parts = [
         "---",
         "title: Regions",
