@@ -32,7 +32,9 @@ def chromium_binary() -> str | None:
 def run_chromium(binary: str, profile: Path, *args: str) -> subprocess.CompletedProcess:
     """Run headless Chromium once with a fresh profile; fail the test if it overruns."""
     command = [binary, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", *args]
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    process = subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True
+    )
     try:
         stdout, stderr = process.communicate(timeout=CHROMIUM_TIMEOUT_SECONDS)
     except subprocess.TimeoutExpired:

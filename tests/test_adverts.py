@@ -31,7 +31,12 @@ def reed_raw() -> pd.DataFrame:
             "city": ["Sunderland", "Swindon", "Swindon", "Sydney"],
             "job_title": ["Commis Chef", "Legal Secretary", "Legal Secretary", "Developer"],
             "job_type": ["Permanent, full-time"] * 4,
-            "salary_offered": [" £18,323 per annum ", " £18,000 - £22,000 per annum ", " £18,000 - £22,000 per annum ", " Competitive "],
+            "salary_offered": [
+                " £18,323 per annum ",
+                " £18,000 - £22,000 per annum ",
+                " £18,000 - £22,000 per annum ",
+                " Competitive ",
+            ],
             "state": ["Tyne And Wear", "Wiltshire", "Wiltshire", "Australia"],
         }
     )
@@ -130,7 +135,9 @@ def test_schema_error_names_column_check_and_advert(nhs, lookups):
 def test_schema_rejects_implausible_salary_and_duplicate_ids(nhs, lookups):
     table = build(nhs, lookups).reset_index()
     with pytest.raises(schema.AdvertsSchemaError, match="salary_annual_gbp"):
-        schema.validate_adverts(table.assign(salary_annual_gbp=table["salary_annual_gbp"].fillna(0).replace(0, 2_000_000.0)))
+        schema.validate_adverts(
+            table.assign(salary_annual_gbp=table["salary_annual_gbp"].fillna(0).replace(0, 2_000_000.0))
+        )
     with pytest.raises(schema.AdvertsSchemaError, match="advert_id"):
         schema.validate_adverts(pd.concat([table, table.head(1)], ignore_index=True))
 

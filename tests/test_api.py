@@ -45,7 +45,9 @@ def client(artefact):
 def no_leak(response) -> None:
     """An error never shows a stack trace or a file path."""
     text = response.text
-    assert "Traceback" not in text and 'File "' not in text and "/work/" not in text and "site-packages" not in text, text
+    assert "Traceback" not in text and 'File "' not in text and "/work/" not in text and "site-packages" not in text, (
+        text
+    )
 
 
 # --- service and artefact ---------------------------------------------------------------------
@@ -62,7 +64,9 @@ def test_missing_or_incompatible_artefact_refuses_to_start(tmp_path, engine):
     with pytest.raises(artifacts.EngineArtifactError, match="build-model"):
         with TestClient(service_app.create_app(artifact=tmp_path / "missing.joblib")):
             pass
-    old = artifacts.save_engine(engine, extra={"artifact_version": artifacts.ARTIFACT_VERSION - 1}, path=tmp_path / "old.joblib")
+    old = artifacts.save_engine(
+        engine, extra={"artifact_version": artifacts.ARTIFACT_VERSION - 1}, path=tmp_path / "old.joblib"
+    )
     with pytest.raises(artifacts.EngineArtifactError, match="rebuild"):
         with TestClient(service_app.create_app(artifact=old)):
             pass
@@ -91,10 +95,16 @@ def test_engine_is_loaded_once_and_answers_from_memory(artefact, monkeypatch):
 
 
 def test_recommend_returns_the_engine_answer_with_provenance(client, engine):
-    response = client.post("/recommend", json={"skills": ["patient care", "Phlebotomy", "record-keeping"], "region": "north-east", "k": 3})
+    response = client.post(
+        "/recommend", json={"skills": ["patient care", "Phlebotomy", "record-keeping"], "region": "north-east", "k": 3}
+    )
     assert response.status_code == 200
     body = response.json()
-    expected = json.loads(json.dumps(engine.recommend(["patient care", "Phlebotomy", "record-keeping"], region="North East", k=3), default=str))
+    expected = json.loads(
+        json.dumps(
+            engine.recommend(["patient care", "Phlebotomy", "record-keeping"], region="North East", k=3), default=str
+        )
+    )
     assert {key: body[key] for key in expected} == expected
     assert body["results"][0]["occupation_uri"] == "occ:nurse" and body["query"]["region"] == "North East"
     assert body["engine"]["artifact_version"] == artifacts.ARTIFACT_VERSION
@@ -120,10 +130,18 @@ def test_skills_autocomplete_uses_preferred_and_alternative_labels(client):
 def test_occupation_by_uri_or_last_segment(client):
     body = client.get("/occupations/occ:nurse").json()
     assert body["title"] == "nurse responsible for general care"
-    assert body["skills"][0] == {"uri": "skill:patient care", "label": "patient care", "weight": 10.0, "essential": True}
+    assert body["skills"][0] == {
+        "uri": "skill:patient care",
+        "label": "patient care",
+        "weight": 10.0,
+        "essential": True,
+    }
     regions = {r["region"]: r for r in body["regions"]}
     assert set(regions) == set(config.REGIONS) and regions["North East"]["slug"] == "north-east"
-    assert regions["North East"]["salary"]["region_median_gbp"] == 33_000 and regions["North East"]["demand"]["region_adverts"] == 3
+    assert (
+        regions["North East"]["salary"]["region_median_gbp"] == 33_000
+        and regions["North East"]["demand"]["region_adverts"] == 3
+    )
     assert regions["Scotland"]["demand"]["region_adverts"] is None  # no adverts there: nothing published
     assert body["national"]["salary"]["national_median_gbp"] == 33_500
     missing = client.get("/occupations/no-such-job")
@@ -139,7 +157,9 @@ def test_region_summary_and_unknown_slug(client):
     assert body["growth"]["area_change_12m"] == -0.05
     response = client.get("/regions/atlantis")
     assert response.status_code == 404
-    assert "no region 'atlantis'" in response.json()["detail"] and len(response.json()["regions"]) == len(config.REGIONS)
+    assert "no region 'atlantis'" in response.json()["detail"] and len(response.json()["regions"]) == len(
+        config.REGIONS
+    )
     assert [r["slug"] for r in client.get("/regions").json()["regions"]][0] == "north-east"
 
 
@@ -149,11 +169,15 @@ def test_try_it_page_and_docs_are_served(client):
     assert client.get("/static/skills-engine.js").status_code == 200
     assert client.get("/docs").status_code == 200
     schema = client.get("/openapi.json").json()
-    assert {"/health", "/skills", "/recommend", "/occupations/{occupation_id}", "/regions/{slug}"} <= set(schema["paths"])
+    assert {"/health", "/skills", "/recommend", "/occupations/{occupation_id}", "/regions/{slug}"} <= set(
+        schema["paths"]
+    )
 
 
 def test_cors_allows_only_configured_origins(client):
-    allowed = client.options("/recommend", headers={"Origin": "https://embed.example.org", "Access-Control-Request-Method": "POST"})
+    allowed = client.options(
+        "/recommend", headers={"Origin": "https://embed.example.org", "Access-Control-Request-Method": "POST"}
+    )
     assert allowed.status_code == 200 and allowed.headers["access-control-allow-origin"] == "https://embed.example.org"
     other = client.post("/recommend", json={"skills": ["cooking"]}, headers={"Origin": "https://elsewhere.example.com"})
     assert "access-control-allow-origin" not in other.headers
@@ -204,11 +228,13 @@ def test_oversized_body_is_refused_by_declared_and_by_streamed_size(client):
 
     def chunks():  # no Content-Length: the size is counted as the body streams in
         for start in range(0, len(big), 4096):
-            yield big[start:start + 4096]
+            yield big[start : start + 4096]
 
     streamed = client.post("/recommend", content=chunks(), headers={"Content-Type": "application/json"})
     assert streamed.status_code == 413 and "too large" in streamed.json()["detail"]
-    small = client.post("/recommend", content=json.dumps({"skills": ["cooking"]}).encode(), headers={"Content-Type": "application/json"})
+    small = client.post(
+        "/recommend", content=json.dumps({"skills": ["cooking"]}).encode(), headers={"Content-Type": "application/json"}
+    )
     assert small.status_code == 200
 
 
@@ -239,7 +265,9 @@ def test_unexpected_error_is_a_500_without_a_trace(artefact, monkeypatch):
     with TestClient(service_app.create_app(artifact=artefact), raise_server_exceptions=False) as test_client:
         monkeypatch.setattr(Recommender, "recommend", broken)
         response = test_client.post("/recommend", json={"skills": ["cooking"]})
-    assert response.status_code == 500 and response.json() == {"detail": "internal error: the request could not be answered"}
+    assert response.status_code == 500 and response.json() == {
+        "detail": "internal error: the request could not be answered"
+    }
     no_leak(response)
 
 
@@ -263,8 +291,13 @@ def fuzz(app) -> dict[int, int]:
         for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
 
             @given(case=operation.as_strategy(generation_mode=mode))
-            @settings(max_examples=FUZZ_EXAMPLES, deadline=None, database=None, derandomize=True,
-                      suppress_health_check=list(HealthCheck))
+            @settings(
+                max_examples=FUZZ_EXAMPLES,
+                deadline=None,
+                database=None,
+                derandomize=True,
+                suppress_health_check=list(HealthCheck),
+            )
             def send(case):
                 response = case.call()
                 statuses[response.status_code] += 1
@@ -302,7 +335,9 @@ QUERIES = [
 
 @pytest.fixture(scope="module")
 def exported(engine, tmp_path_factory) -> dict:
-    path = tryit.export_static_model(engine, tmp_path_factory.mktemp("export") / "model.json", meta={"built_at": "x", "secret": "y"})
+    path = tryit.export_static_model(
+        engine, tmp_path_factory.mktemp("export") / "model.json", meta={"built_at": "x", "secret": "y"}
+    )
     return json.loads(path.read_text(encoding="utf-8"))
 
 
@@ -321,7 +356,9 @@ def test_exported_model_publishes_aggregates_only(exported):
     assert exported["engine"] == {key: ("x" if key == "built_at" else None) for key in tryit.META_FIELDS}
     minimum = exported["min_count"]
     occupations = {o["u"]: o for o in exported["occupations"]}
-    counts = [o["dem"] for o in occupations.values()] + [o["sal"][1] for o in occupations.values() if o["sal"][2] == "ads"]
+    counts = [o["dem"] for o in occupations.values()] + [
+        o["sal"][1] for o in occupations.values() if o["sal"][2] == "ads"
+    ]
     counts += [value for o in occupations.values() for entry in o["r"].values() for value in entry[1:]]
     assert all(count is None or count >= minimum for count in counts)
     assert occupations["occ:welder"]["dem"] is None and occupations["occ:welder"]["sal"] == [29_000, None, "ashe"]
@@ -329,7 +366,10 @@ def test_exported_model_publishes_aggregates_only(exported):
     north_east = str(config.REGIONS.index("North East"))
     assert occupations["occ:nurse"]["r"][north_east] == [33_000, 3, 3]
     # skills ordered by their count in the profile, as the engine lists missing skills
-    assert [exported["skills"]["labels"][s] for s in occupations["occ:nurse"]["s"][:2]] == ["patient care", "record keeping"]
+    assert [exported["skills"]["labels"][s] for s in occupations["occ:nurse"]["s"][:2]] == [
+        "patient care",
+        "record keeping",
+    ]
 
 
 def test_site_assets_are_written_together(engine, tmp_path):

@@ -152,8 +152,9 @@ def static_server(engine, tmp_path_factory):
     page = f'<!doctype html><html><head><meta charset="utf-8"><title>Try it</title></head><body>\n{try_it_block()}\n</body></html>'
     (folder / "try-it.html").write_text(page, encoding="utf-8")
     (folder / "__probe__.html").write_text(PROBE, encoding="utf-8")
-    handler = functools.partial(type("Quiet", (http.server.SimpleHTTPRequestHandler,), {"log_message": lambda *a: None}),
-                                directory=str(folder))
+    handler = functools.partial(
+        type("Quiet", (http.server.SimpleHTTPRequestHandler,), {"log_message": lambda *a: None}), directory=str(folder)
+    )
     httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()

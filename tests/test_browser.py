@@ -169,7 +169,11 @@ def _tiny_png() -> bytes:
 def probe(binary: str, profile: Path, base: str, page: str) -> dict:
     """What a reader's browser finds on ``page``: images, broken images, dead local links."""
     result = run_chromium(
-        binary, profile, f"--virtual-time-budget={VIRTUAL_TIME_BUDGET_MS}", "--dump-dom", f"{base}/__probe__.html?page={page}"
+        binary,
+        profile,
+        f"--virtual-time-budget={VIRTUAL_TIME_BUDGET_MS}",
+        "--dump-dom",
+        f"{base}/__probe__.html?page={page}",
     )
     assert result.returncode == 0, result.stderr[-2000:]
     body = LexborHTMLParser(result.stdout).css_first("body")
@@ -179,7 +183,9 @@ def probe(binary: str, profile: Path, base: str, page: str) -> dict:
 
 
 def screenshot(binary: str, profile: Path, url: str, path: Path) -> Path:
-    result = run_chromium(binary, profile, f"--screenshot={path}", f"--window-size={WINDOW[0]},{WINDOW[1]}", "--hide-scrollbars", url)
+    result = run_chromium(
+        binary, profile, f"--screenshot={path}", f"--window-size={WINDOW[0]},{WINDOW[1]}", "--hide-scrollbars", url
+    )
     assert result.returncode == 0 and path.is_file(), result.stderr[-2000:]
     return path
 

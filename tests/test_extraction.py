@@ -21,9 +21,8 @@ DATA = Path(__file__).parent / "data"
 @pytest.fixture(scope="module")
 def taxonomy() -> pd.DataFrame:
     """A hand-written 15-skill taxonomy shaped like ``getters.read_esco_skills()``."""
-    return (
-        pd.read_csv(DATA / "extraction_taxonomy.csv", dtype=str, keep_default_na=False)
-        .assign(alt_labels=lambda d: d["alt_labels"].map(lambda v: [x for x in v.split("|") if x]))
+    return pd.read_csv(DATA / "extraction_taxonomy.csv", dtype=str, keep_default_na=False).assign(
+        alt_labels=lambda d: d["alt_labels"].map(lambda v: [x for x in v.split("|") if x])
     )
 
 
@@ -65,7 +64,7 @@ def test_lexical_spans_point_at_the_mention(lexical):
     rows = lexical.transform([text])[0]
     cleaned = clean_text(text)
     # One row per skill and sentence, at the longest label found.
-    assert [cleaned[r["start"]:r["end"]] for r in rows] == ["Drive forklift trucks", "drive forklift trucks"]
+    assert [cleaned[r["start"] : r["end"]] for r in rows] == ["Drive forklift trucks", "drive forklift trucks"]
     assert [r["sentence"] for r in rows] == ["Drive forklift trucks safely.", "Then drive forklift trucks again"]
     assert rows[0]["score"] == 1.0
 
@@ -79,7 +78,12 @@ def test_lexical_handles_html_and_bullets(lexical):
 
 def test_lexical_longest_label_wins_an_overlap():
     taxonomy = pd.DataFrame(
-        {"skill_uri": ["a", "b"], "preferred_label": ["data", "data analysis"], "alt_labels": [[], []], "description": ["", ""]}
+        {
+            "skill_uri": ["a", "b"],
+            "preferred_label": ["data", "data analysis"],
+            "alt_labels": [[], []],
+            "description": ["", ""],
+        }
     )
     rows = SkillExtractor(semantic=False).fit(taxonomy).transform(["Data analysis is key"])[0]
     assert [(r["uri"], r["start"], r["end"]) for r in rows] == [("b", 0, 13)]
@@ -142,7 +146,9 @@ def test_rank_requires_fit():
 
 def test_transform_frame_caches_by_text_hash(taxonomy, tmp_path, monkeypatch):
     extractor = SkillExtractor(semantic=False, cache_dir=tmp_path).fit(taxonomy)
-    adverts = pd.DataFrame({"advert_id": ["a1", "a2", "a3"], "description": ["SQL and Python", "no skills here", "SQL and Python"]})
+    adverts = pd.DataFrame(
+        {"advert_id": ["a1", "a2", "a3"], "description": ["SQL and Python", "no skills here", "SQL and Python"]}
+    )
     first = extractor.transform_frame(adverts)
     assert list(first.columns) == FRAME_COLUMNS
     assert sorted(first.query("advert_id == 'a1'")["skill_uri"]) == ["test:python", "test:sql"]
@@ -242,10 +248,16 @@ def test_tfidf_baseline_ranks_the_obvious_label_first(taxonomy):
 
 def test_span_scores_on_skillspan_shaped_records(lexical):
     records = [
-        {"tokens": ["Experience", "with", "SQL", "and", "Python"], "tags_skill": ["O"] * 5,
-         "tags_knowledge": ["O", "O", "B", "O", "B"]},
-        {"tokens": ["You", "will", "manage", "budgets", "daily"], "tags_skill": ["O", "O", "B", "I", "O"],
-         "tags_knowledge": ["O"] * 5},
+        {
+            "tokens": ["Experience", "with", "SQL", "and", "Python"],
+            "tags_skill": ["O"] * 5,
+            "tags_knowledge": ["O", "O", "B", "O", "B"],
+        },
+        {
+            "tokens": ["You", "will", "manage", "budgets", "daily"],
+            "tags_skill": ["O", "O", "B", "I", "O"],
+            "tags_knowledge": ["O"] * 5,
+        },
     ]
     result = spans.evaluate_skillspan(records, extractor=lexical, threshold=None)
     assert result["n_gold"] == 3 and result["n_predicted"] == 3
@@ -283,9 +295,10 @@ def test_semantic_rank_finds_paraphrases(semantic_extractor, sentence, expected)
 
 def test_static_transform_adds_paraphrased_skills(semantic_extractor, taxonomy):
     # a lower threshold than the default, to test the mechanism on a clear paraphrase
-    extractor = SkillExtractor(transform_encoder="static", static_min_score=0.45, cache_dir=semantic_extractor.cache_dir).fit(taxonomy)
-    rows = extractor.transform(["Cooking breakfast and lunch for the residents. SQL."],
-                                        return_method=True)[0]
+    extractor = SkillExtractor(
+        transform_encoder="static", static_min_score=0.45, cache_dir=semantic_extractor.cache_dir
+    ).fit(taxonomy)
+    rows = extractor.transform(["Cooking breakfast and lunch for the residents. SQL."], return_method=True)[0]
     methods = {(r["uri"], r["method"]) for r in rows}
     assert ("test:sql", "lexical") in methods
     assert ("test:cook", "semantic") in methods
@@ -316,7 +329,9 @@ def test_lexical_on_real_esco():
     from skills_engine import getters
 
     extractor = SkillExtractor(semantic=False).fit(getters.read_esco_skills())
-    labels = {r["label"] for r in extractor.transform(["Experience with PostgreSQL and JavaScript; managing budgets"])[0]}
+    labels = {
+        r["label"] for r in extractor.transform(["Experience with PostgreSQL and JavaScript; managing budgets"])[0]
+    }
     assert {"PostgreSQL", "JavaScript", "manage budgets"} <= labels
 
 
@@ -340,7 +355,7 @@ def test_one_word_labels_match_only_as_preferred_words():
     )
     matcher = LexicalMatcher().fit(taxonomy)
     text = "Good work-life balance; experience as a consultant; formal consultations held weekly"
-    found = [(m.skill, text[m.start:m.end]) for m in matcher.find(text)]
+    found = [(m.skill, text[m.start : m.end]) for m in matcher.find(text)]
     # "balance" and "experiment" are one-word alternative labels: too ambiguous to use;
     # "consultant" shares a stem with "consultation" but is a different word.
     assert found == [(1, "consultations")]

@@ -65,8 +65,12 @@ def _imports(path: Path) -> set[str]:
             base = node.module.removeprefix("skills_engine").lstrip(".")
             for alias in node.names:
                 candidate = f"{base}.{alias.name}".lstrip(".")
-                found.add(candidate if (PACKAGE / candidate.replace(".", "/")).with_suffix(".py").exists()
-                          or (PACKAGE / candidate.replace(".", "/")).is_dir() else base)
+                found.add(
+                    candidate
+                    if (PACKAGE / candidate.replace(".", "/")).with_suffix(".py").exists()
+                    or (PACKAGE / candidate.replace(".", "/")).is_dir()
+                    else base
+                )
         elif isinstance(node, ast.Import):
             found |= {a.name.removeprefix("skills_engine.") for a in node.names if a.name.startswith("skills_engine.")}
     return {name for name in found if name}
@@ -82,7 +86,9 @@ def test_no_module_imports_upwards_or_sideways():
         for imported in _imports(path):
             other_group, other_layer = _layer(imported)
             if other_group != group and other_layer >= layer:
-                wrong.append(f"skills_engine.{importer} (layer {layer}) imports skills_engine.{imported} (layer {other_layer})")
+                wrong.append(
+                    f"skills_engine.{importer} (layer {layer}) imports skills_engine.{imported} (layer {other_layer})"
+                )
     assert not wrong, "imports must run downwards:\n" + "\n".join(wrong)
 
 
@@ -96,7 +102,9 @@ def test_layer_check_catches_an_upward_import(tmp_path):
 def test_top_level_is_small_and_modules_are_short():
     top = sorted(p.name for p in PACKAGE.glob("*.py"))
     assert len(top) <= MAX_TOP_LEVEL_MODULES, top
-    long = {str(p.relative_to(PACKAGE)): n for p in _modules() if (n := len(p.read_text().splitlines())) > MAX_MODULE_LINES}
+    long = {
+        str(p.relative_to(PACKAGE)): n for p in _modules() if (n := len(p.read_text().splitlines())) > MAX_MODULE_LINES
+    }
     assert not long, f"modules over {MAX_MODULE_LINES} lines: {long}"
 
 
@@ -131,6 +139,10 @@ def test_notebook_opens_with_title_then_parameters_and_is_clean(notebook):
     code = [c for c in cells if c["cell_type"] == "code"]
     assert not any(c.get("outputs") or c.get("execution_count") for c in code), "committed outputs: strip them"
     for cell in code:
-        tree = ast.parse("\n".join(line for line in "".join(cell["source"]).splitlines() if not line.startswith(("%", "!"))))
-        defined = [n.name for n in ast.walk(tree) if isinstance(n, ast.FunctionDef | ast.ClassDef | ast.AsyncFunctionDef)]
+        tree = ast.parse(
+            "\n".join(line for line in "".join(cell["source"]).splitlines() if not line.startswith(("%", "!")))
+        )
+        defined = [
+            n.name for n in ast.walk(tree) if isinstance(n, ast.FunctionDef | ast.ClassDef | ast.AsyncFunctionDef)
+        ]
         assert not defined, f"notebooks define no functions (move {defined} into src/skills_engine)"

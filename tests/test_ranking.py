@@ -12,7 +12,9 @@ from skills_engine.recommender import rankers as ranking
 
 
 def _world():
-    spec = importlib.util.spec_from_file_location("recommend_world", __file__.replace("test_ranking.py", "data/recommend_world.py"))
+    spec = importlib.util.spec_from_file_location(
+        "recommend_world", __file__.replace("test_ranking.py", "data/recommend_world.py")
+    )
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -35,8 +37,12 @@ def top(model, skills):
 @pytest.mark.parametrize("name", ["dwp_svd", "nesta_profile", "esco_overlap", "skill_profile_lm"])
 @pytest.mark.parametrize(
     "skills, expected",
-    [(["phlebotomy", "patient care"], "occ:nurse"), (["cooking", "food hygiene"], "occ:chef"), (["welding"], "occ:welder"),
-     (["bookkeeping", "tax law"], "occ:accountant")],
+    [
+        (["phlebotomy", "patient care"], "occ:nurse"),
+        (["cooking", "food hygiene"], "occ:chef"),
+        (["welding"], "occ:welder"),
+        (["bookkeeping", "tax law"], "occ:accountant"),
+    ],
 )
 def test_distinctive_skills_find_their_occupation(name, skills, expected):
     assert top(fitted(name, **({"n_components": 3} if name == "dwp_svd" else {})), skills) == expected

@@ -8,7 +8,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from skills_engine.recommender.engine import MAX_SKILLS, Recommender, SkillResolver
+from skills_engine.recommender.engine import MAX_SKILLS, Recommender
+from skills_engine.recommender.resolver import SkillResolver
 
 spec = importlib.util.spec_from_file_location("recommend_world", Path(__file__).parent / "data" / "recommend_world.py")
 world = importlib.util.module_from_spec(spec)
@@ -17,17 +18,34 @@ spec.loader.exec_module(world)
 
 @pytest.fixture(scope="module")
 def engine() -> Recommender:
-    earnings = pd.DataFrame({"occupation_uri": ["occ:porter", "occ:welder"], "annual_earnings_gbp": [21_500.0, 29_000.0]})
+    earnings = pd.DataFrame(
+        {"occupation_uri": ["occ:porter", "occ:welder"], "annual_earnings_gbp": [21_500.0, 29_000.0]}
+    )
     sector_growth = pd.DataFrame(
-        {"occupation_uri": ["occ:nurse"], "sector": ["Nursing"], "change_12m": [0.125], "latest_date": [pd.Timestamp("2024-08-01")]}
+        {
+            "occupation_uri": ["occ:nurse"],
+            "sector": ["Nursing"],
+            "change_12m": [0.125],
+            "latest_date": [pd.Timestamp("2024-08-01")],
+        }
     )
     region_growth = pd.DataFrame(
-        {"geography": ["North East", "United Kingdom"], "change_12m": [-0.05, -0.02], "latest_date": [pd.Timestamp("2026-08-01")] * 2}
+        {
+            "geography": ["North East", "United Kingdom"],
+            "change_12m": [-0.05, -0.02],
+            "latest_date": [pd.Timestamp("2026-08-01")] * 2,
+        }
     )
     # spelling-only resolution keeps these tests deterministic; meaning is tested separately below
     return Recommender(min_count=3, semantic_skills=False).fit(
-        world.adverts(), world.training(), world.OCCUPATIONS, world.OCCUPATION_SKILLS, world.SKILLS,
-        earnings=earnings, sector_growth=sector_growth, region_growth=region_growth,
+        world.adverts(),
+        world.training(),
+        world.OCCUPATIONS,
+        world.OCCUPATION_SKILLS,
+        world.SKILLS,
+        earnings=earnings,
+        sector_growth=sector_growth,
+        region_growth=region_growth,
     )
 
 
@@ -74,7 +92,9 @@ def test_unknown_skills_are_listed_with_close_matches(engine):
     assert all(0 <= s["score"] <= 1 for s in unknown["quantum basket weaving"]["suggestions"])
     resolved = {s["input"]: s for s in answer["query"]["skills"]}
     # a small typo is accepted as the close ESCO label
-    assert resolved["bookeeping"]["label"] == "bookkeeping" and resolved["bookeeping"]["matched_by"] == "close ESCO label"
+    assert (
+        resolved["bookeeping"]["label"] == "bookkeeping" and resolved["bookeeping"]["matched_by"] == "close ESCO label"
+    )
     assert any("not recognised" in m for m in answer["messages"])
 
 
@@ -118,8 +138,18 @@ def test_resolver_finds_a_skill_by_meaning_when_no_label_matches():
     pytest.importorskip("sentence_transformers")
     skills = world.SKILLS.assign(
         alt_labels=[[]] * 10,
-        description=["Care for patients.", "Take blood.", "Keep records.", "Cook food.", "Food safety.", "Join metal.",
-                     "Cut metal.", "Keep accounts.", "Tax rules.", "Lift and move loads."],
+        description=[
+            "Care for patients.",
+            "Take blood.",
+            "Keep records.",
+            "Cook food.",
+            "Food safety.",
+            "Join metal.",
+            "Cut metal.",
+            "Keep accounts.",
+            "Tax rules.",
+            "Lift and move loads.",
+        ],
     )
     resolver = SkillResolver(semantic=True).fit(skills)
     resolution = resolver.resolve(["caring for patients", "cookery", "quantum chromodynamics"])

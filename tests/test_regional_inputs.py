@@ -55,12 +55,22 @@ def _indeed() -> tuple[pd.DataFrame, pd.DataFrame]:
         return np.where(dates < pd.Timestamp("2021-01-01"), 100.0, after)
 
     regional = pd.concat(
-        [pd.DataFrame({"date": dates, "geography": "North East", "index": step(90.0)}),
-         pd.DataFrame({"date": dates, "geography": "London", "index": step(110.0)})],
+        [
+            pd.DataFrame({"date": dates, "geography": "North East", "index": step(90.0)}),
+            pd.DataFrame({"date": dates, "geography": "London", "index": step(110.0)}),
+        ],
         ignore_index=True,
     ).assign(level="region", series="total postings")[["date", "level", "geography", "series", "index"]]
-    national = pd.DataFrame({"date": dates, "level": "national", "geography": "United Kingdom",
-                             "series": "total postings", "index": step(105.0), "index_nsa": 100.0})
+    national = pd.DataFrame(
+        {
+            "date": dates,
+            "level": "national",
+            "geography": "United Kingdom",
+            "series": "total postings",
+            "index": step(105.0),
+            "index_nsa": 100.0,
+        }
+    )
     return regional, national
 
 
@@ -68,8 +78,13 @@ def _indeed() -> tuple[pd.DataFrame, pd.DataFrame]:
 def data_dir(tmp_path, monkeypatch):
     monkeypatch.setenv("SKILLS_ENGINE_DATA_DIR", str(tmp_path))
     regional, national = _indeed()
-    for name, frame in {"adverts": ADVERTS, "advert_occupations": OCCUPATIONS, "advert_skills": SKILLS,
-                        "indeed_regional": regional, "indeed_national": national}.items():
+    for name, frame in {
+        "adverts": ADVERTS,
+        "advert_occupations": OCCUPATIONS,
+        "advert_skills": SKILLS,
+        "indeed_regional": regional,
+        "indeed_national": national,
+    }.items():
         getters.write_processed(frame, name)
     return tmp_path
 
@@ -82,14 +97,18 @@ def test_build_counts_by_hand(data_dir):
     built = inputs.build()
     # a4's occupation is untrusted, a6 has no region
     assert _counts(built.occupation_counts, "occupation_uri") == {
-        ("occ:nurse", "North East"): 2, ("occ:nurse", "London"): 1, ("occ:chef", "Wales"): 1,
+        ("occ:nurse", "North East"): 2,
+        ("occ:nurse", "London"): 1,
+        ("occ:chef", "Wales"): 1,
     }
     assert set(built.occupation_counts.query("occupation_uri == 'occ:chef'")["occupation_label"]) == {"chef"}
     # every placed advert counts towards its region, labelled or not
     assert built.region_totals.to_dict() == {"North East": 2, "London": 2, "Wales": 1}
     # skills from text only: a2 and a5 (title-derived) add nothing, a1's care counts once, a6 has no region
     assert _counts(built.skill_counts, "skill_uri") == {
-        ("skill:care", "North East"): 1, ("skill:care", "London"): 1, ("skill:records", "North East"): 1,
+        ("skill:care", "North East"): 1,
+        ("skill:care", "London"): 1,
+        ("skill:records", "North East"): 1,
         ("skill:cooking", "London"): 1,
     }
     assert "skill:hygiene" not in set(built.skill_counts["skill_uri"])
@@ -110,8 +129,12 @@ def _same(left: inputs.RegionalInputs, right: inputs.RegionalInputs) -> None:
             getattr(right, name).sort_values(key).reset_index(drop=True),
         )
     for name in ("region_totals", "text_region_totals"):
-        pd.testing.assert_series_equal(getattr(left, name).sort_index(), getattr(right, name).sort_index(),
-                                       check_names=False, check_index_type=False)
+        pd.testing.assert_series_equal(
+            getattr(left, name).sort_index(),
+            getattr(right, name).sort_index(),
+            check_names=False,
+            check_index_type=False,
+        )
     assert sorted(left.adverts["advert_id"]) == sorted(right.adverts["advert_id"])
 
 

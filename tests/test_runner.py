@@ -15,7 +15,9 @@ def make_notebook(path, cells):
     notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     parameters = nbformat.v4.new_code_cell('region = "North East"\nsample_size = 10')
     parameters.metadata["tags"] = ["parameters"]
-    notebook.cells = [nbformat.v4.new_markdown_cell("# Demo"), parameters] + [nbformat.v4.new_code_cell(c) for c in cells]
+    notebook.cells = [nbformat.v4.new_markdown_cell("# Demo"), parameters] + [
+        nbformat.v4.new_code_cell(c) for c in cells
+    ]
     nbformat.write(notebook, path)
     return path
 
@@ -45,7 +47,9 @@ def test_execute_injects_parameters_and_stops_at_the_first_failing_cell(tmp_path
     good = make_notebook(tmp_path / "01_good.ipynb", ["assert region == 'Wales', region\nprint('ok', sample_size)"])
     bad = make_notebook(tmp_path / "02_bad.ipynb", ["x = 1", "raise ValueError('boom in cell')"])
     never = make_notebook(tmp_path / "03_never.ipynb", ["print('should not run')"])
-    plan = runner.plan_run(overrides={"region": "Wales"}, notebooks=(good, bad, never), output_root=tmp_path / "reports")
+    plan = runner.plan_run(
+        overrides={"region": "Wales"}, notebooks=(good, bad, never), output_root=tmp_path / "reports"
+    )
     with pytest.raises(runner.NotebookRunError) as caught:
         runner.execute(plan)
     message = str(caught.value)
@@ -53,7 +57,9 @@ def test_execute_injects_parameters_and_stops_at_the_first_failing_cell(tmp_path
     assert (tmp_path / "reports/wales/01_good.ipynb").is_file()
     assert not (tmp_path / "reports/wales/03_never.ipynb").exists()
     executed = nbformat.read(tmp_path / "reports/wales/01_good.ipynb", 4)
-    assert any("ok 10" in o.get("text", "") for c in executed.cells if c.cell_type == "code" for o in c.get("outputs", []))
+    assert any(
+        "ok 10" in o.get("text", "") for c in executed.cells if c.cell_type == "code" for o in c.get("outputs", [])
+    )
 
 
 def test_all_regions_plans_every_notebook_once_then_the_regional_one_per_region(tmp_path, monkeypatch):
@@ -67,11 +73,18 @@ def test_all_regions_plans_every_notebook_once_then_the_regional_one_per_region(
     plans = runner.plan_all_regions(overrides={"region": "Wales"}, output_root=tmp_path / "reports")
     assert [p.run_name for p in plans][0] == "wales"
     assert len(plans) == 12 and {p.run_name for p in plans} == {config.slugify(r) for r in config.REGIONS}
-    assert [n.name for n in plans[0].notebooks] == ["01_data_sourcing.ipynb", "04_regional_comparison.ipynb", "05_all_regions.ipynb"]
+    assert [n.name for n in plans[0].notebooks] == [
+        "01_data_sourcing.ipynb",
+        "04_regional_comparison.ipynb",
+        "05_all_regions.ipynb",
+    ]
     assert all([n.name for n in p.notebooks] == ["04_regional_comparison.ipynb"] for p in plans[1:])
     assert all(p.parameters["region"] == r for p, r in zip(plans[1:], [r for r in config.REGIONS if r != "Wales"]))
     # the national notebook's copy never lands in a region's folder
-    assert runner.output_path(plans[0], folder / "05_all_regions.ipynb") == tmp_path / "reports/national/05_all_regions.ipynb"
+    assert (
+        runner.output_path(plans[0], folder / "05_all_regions.ipynb")
+        == tmp_path / "reports/national/05_all_regions.ipynb"
+    )
     assert runner.output_path(plans[3], folder / "04_regional_comparison.ipynb").parent.name == plans[3].run_name
 
 
@@ -127,8 +140,10 @@ def test_the_kernel_does_not_inherit_a_non_inline_matplotlib_backend(tmp_path, m
     monkeypatch.setenv("MPLBACKEND", "Agg")
     notebook = make_notebook(
         tmp_path / "01_plot.ipynb",
-        ["import os, matplotlib\nprint('env', os.environ.get('MPLBACKEND'))",
-         "import matplotlib.pyplot as plt\nplt.plot([1, 2])\nplt.show()"],
+        [
+            "import os, matplotlib\nprint('env', os.environ.get('MPLBACKEND'))",
+            "import matplotlib.pyplot as plt\nplt.plot([1, 2])\nplt.show()",
+        ],
     )
     plan = runner.plan_run(notebooks=(notebook,), output_root=tmp_path / "reports")
     (written,) = runner.execute(plan)

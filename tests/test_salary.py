@@ -144,9 +144,7 @@ def test_parse_salaries_handles_missing_values_and_rejects_misaligned_hints():
 
 # --- end to end on the mirror ---------------------------------------------------------------
 
-needs_mirror = pytest.mark.skipif(
-    not os.environ.get("SKILLS_ENGINE_MIRROR"), reason="SKILLS_ENGINE_MIRROR is not set"
-)
+needs_mirror = pytest.mark.skipif(not os.environ.get("SKILLS_ENGINE_MIRROR"), reason="SKILLS_ENGINE_MIRROR is not set")
 
 
 def _annual_share(texts: pd.Series, hints: pd.Series | None = None) -> float:
@@ -175,7 +173,9 @@ def test_adzuna_salaries_mostly_annualised_and_agree_with_adzuna():
     assert _annual_share(raw["SalaryRaw"]) >= MIN_ANNUAL_SHARE
     # Adzuna annualised each advert itself; on yearly salaries (no hours/weeks conventions
     # involved) our midpoint must agree with theirs almost always.
-    yearly = parse_salaries(raw["SalaryRaw"]).join(raw["SalaryNormalized"].astype(float)).query("salary_period == 'year'")
+    yearly = (
+        parse_salaries(raw["SalaryRaw"]).join(raw["SalaryNormalized"].astype(float)).query("salary_period == 'year'")
+    )
     agree = (yearly["salary_annual_gbp"] - yearly["SalaryNormalized"]).abs() <= 1
     assert len(yearly) > 1000
     assert agree.mean() >= 0.98

@@ -168,8 +168,16 @@ def test_data_log_shows_the_sourcing_report(built):
 
 def test_caveats_quote_the_config_and_name_the_pitfalls(built):
     text = main_text(built / "caveats.html")
-    for phrase in ("healthcare adverts only", "November 2020", "no advert text and no posting date", "2,499",
-                   "US Bureau of Labor Statistics SOC 2010", "1 February 2020", "ASHE", "aggregates"):
+    for phrase in (
+        "healthcare adverts only",
+        "November 2020",
+        "no advert text and no posting date",
+        "2,499",
+        "US Bureau of Labor Statistics SOC 2010",
+        "1 February 2020",
+        "ASHE",
+        "aggregates",
+    ):
         assert phrase in text, phrase
     assert f"{config.HOURS_PER_YEAR:,} hours a year" in text
     assert f"{config.DAYS_PER_YEAR:,} working days" in text
@@ -223,7 +231,11 @@ def test_site_without_reports_still_builds_and_says_how_to_run(tmp_path):
 
 @pytest.mark.parametrize(
     "payload, message",
-    [("{not json", "not valid JSON"), ('{"findings": 3}', "expected a list"), ('[{"text": "no value"}]', "needs 'text' and 'value'")],
+    [
+        ("{not json", "not valid JSON"),
+        ('{"findings": 3}', "expected a list"),
+        ('[{"text": "no value"}]', "needs 'text' and 'value'"),
+    ],
 )
 def test_malformed_findings_are_refused_and_the_old_site_kept(tmp_path, payload, message):
     root = make_project(tmp_path / "p", runs=("sample",))
@@ -321,7 +333,12 @@ def test_regions_section_has_a_page_per_region_and_a_national_page(tmp_path):
     (root / "reports" / "national").mkdir(parents=True)
     shutil.copy2(NOTEBOOK, root / "reports" / "national" / "05_all_regions.ipynb")
     findings = [
-        {"text": "adverts in the corpus", "value": 100, "source": "reports/national/05_all_regions.ipynb", "run": "national"},
+        {
+            "text": "adverts in the corpus",
+            "value": 100,
+            "source": "reports/national/05_all_regions.ipynb",
+            "run": "national",
+        },
         {"text": "postings change in Wales", "value": "+1%", "source": "x", "run": "wales"},
         {"text": "postings change in the North East", "value": "-2%", "source": "x", "run": "north-east"},
     ]

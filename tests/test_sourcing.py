@@ -101,7 +101,11 @@ def test_folder_source_resumes_and_then_does_no_work(tmp_path: Path, monkeypatch
     for name, body in files.items():
         (folder / name).write_bytes(body)
     ds = Dataset(
-        "jobs", "Jobs", "none", "none", "demo",
+        "jobs",
+        "Jobs",
+        "none",
+        "none",
+        "demo",
         folder=FolderSource(
             archive_url="https://example.invalid/archive.tar.gz",
             archive_member_prefix="repo-abc123/data/",
@@ -115,7 +119,9 @@ def test_folder_source_resumes_and_then_does_no_work(tmp_path: Path, monkeypatch
     (raw / "jobs" / "1.json").write_bytes(files["1.json"])
     copied = []
     real_write = sourcing._verified_write
-    monkeypatch.setattr(sourcing, "_verified_write", lambda chunks, dest, *a: copied.append(dest.name) or real_write(chunks, dest, *a))
+    monkeypatch.setattr(
+        sourcing, "_verified_write", lambda chunks, dest, *a: copied.append(dest.name) or real_write(chunks, dest, *a)
+    )
 
     target = sourcing.fetch_folder(ds, raw, mirror)
     assert sorted(copied) == ["2.json", "3.json"]
@@ -132,7 +138,14 @@ def test_folder_source_refuses_a_bad_member(tmp_path: Path):
     folder = mirror / "github/owner/repo/abc123/data"
     folder.mkdir(parents=True)
     (folder / "1.json").write_bytes(b"{}")
-    ds = Dataset("jobs", "Jobs", "none", "none", "demo", folder=FolderSource("x", "y", f"{BASE}/data/{{file}}", (("1.json", "f" * 64, 2),)))
+    ds = Dataset(
+        "jobs",
+        "Jobs",
+        "none",
+        "none",
+        "demo",
+        folder=FolderSource("x", "y", f"{BASE}/data/{{file}}", (("1.json", "f" * 64, 2),)),
+    )
     with pytest.raises(ChecksumMismatchError, match="1.json"):
         sourcing.fetch_folder(ds, tmp_path / "raw", mirror)
     assert not (tmp_path / "raw" / "jobs" / sourcing.COMPLETE_STAMP).exists()
@@ -195,7 +208,17 @@ def test_interrupted_download_leaves_no_partial_file(http_root: str, tmp_path: P
 
 def test_catalogue_covers_every_dataset_of_the_mirror_readme():
     keys = {d.key for d in sourcing.catalogue()}
-    assert keys == {"esco", "reed", "adzuna", "nhs_jobs", "indeed", "postcodes", "career_causeways", "skill_benchmark", "skillspan"}
+    assert keys == {
+        "esco",
+        "reed",
+        "adzuna",
+        "nhs_jobs",
+        "indeed",
+        "postcodes",
+        "career_causeways",
+        "skill_benchmark",
+        "skillspan",
+    }
     nhs = sourcing.dataset("nhs_jobs")
     assert nhs.n_files == 14_842
     for ds in sourcing.catalogue():

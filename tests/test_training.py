@@ -111,14 +111,26 @@ def test_title_derived_skills_are_the_essential_skills_of_confident_titles_only(
             "confidence": [0.9, MIN_TITLE_CONFIDENCE - 0.01, MIN_TITLE_CONFIDENCE, 0.95],
         }
     )
-    derived = title_derived_skills(without_text, occupations_of_adverts, recommend_world.OCCUPATION_SKILLS,
-                                   recommend_world.SKILLS)
-    assert list(derived.columns) == ["advert_id", "skill_uri", "skill_label", "score", "span_start", "span_end",
-                                     "method"]
+    derived = title_derived_skills(
+        without_text, occupations_of_adverts, recommend_world.OCCUPATION_SKILLS, recommend_world.SKILLS
+    )
+    assert list(derived.columns) == [
+        "advert_id",
+        "skill_uri",
+        "skill_label",
+        "score",
+        "span_start",
+        "span_end",
+        "method",
+    ]
     pairs = set(zip(derived["advert_id"], derived["skill_uri"]))
     # the nurse's optional phlebotomy is not essential; the chef's title is not trusted; u1 has no label
-    assert pairs == {("w1", "skill:welding"), ("w1", "skill:metal cutting"),
-                     ("n1", "skill:patient care"), ("n1", "skill:record keeping")}
+    assert pairs == {
+        ("w1", "skill:welding"),
+        ("w1", "skill:metal cutting"),
+        ("n1", "skill:patient care"),
+        ("n1", "skill:record keeping"),
+    }
     assert (derived["method"] == TITLE_DERIVED).all()
     assert derived["span_start"].isna().all() and derived["span_end"].isna().all()
     assert derived.set_index("skill_uri").loc["skill:metal cutting", "skill_label"] == "metal cutting"
@@ -128,8 +140,10 @@ def test_title_derived_skills_are_the_essential_skills_of_confident_titles_only(
 def test_build_training_keeps_text_skills_of_trusted_adverts_once():
     advert_skills = pd.DataFrame(
         [
-            ("a1", "skill:welding", "lexical"), ("a1", "skill:welding", "semantic"),  # one pair twice
-            ("a1", "skill:metal cutting", "lexical"), ("a1", "skill:manual handling", TITLE_DERIVED),
+            ("a1", "skill:welding", "lexical"),
+            ("a1", "skill:welding", "semantic"),  # one pair twice
+            ("a1", "skill:metal cutting", "lexical"),
+            ("a1", "skill:manual handling", TITLE_DERIVED),
             ("a2", "skill:cooking", "lexical"),  # low-confidence title
             ("a3", "skill:tax law", "lexical"),  # no occupation
             ("a4", "skill:patient care", TITLE_DERIVED),  # no text at all
@@ -149,7 +163,8 @@ def test_build_training_keeps_text_skills_of_trusted_adverts_once():
     assert set(training.columns) == {"advert_id", "skill_uri", "occupation_uri"}
     assert len(training) == 3
     assert set(map(tuple, training[["advert_id", "skill_uri", "occupation_uri"]].to_numpy())) == {
-        ("a1", "skill:welding", "occ:welder"), ("a1", "skill:metal cutting", "occ:welder"),
+        ("a1", "skill:welding", "occ:welder"),
+        ("a1", "skill:metal cutting", "occ:welder"),
         ("a5", "skill:bookkeeping", "occ:accountant"),
     }
     # a lower threshold lets the chef advert in
@@ -174,7 +189,9 @@ def test_employer_split_keeps_each_employer_on_one_side_and_is_repeatable():
     side = {ad: "train" for ad in train} | {ad: "test" for ad in test}
     sides_of_employer = (
         adverts.assign(key=adverts["employer"].map(_employer_key), side=adverts["advert_id"].map(side))
-        .dropna(subset=["key"]).groupby("key")["side"].nunique()
+        .dropna(subset=["key"])
+        .groupby("key")["side"]
+        .nunique()
     )
     assert (sides_of_employer == 1).all()
     assert len(test) > 0 and len(train) > len(test)
@@ -209,8 +226,12 @@ def test_ranks_and_metrics_on_a_hand_made_score_matrix():
 def world_evaluation(recommend_world):
     adverts = recommend_world.adverts()[["advert_id", "employer", "source", "region"]]
     result = evaluation.evaluate_methods(
-        adverts, recommend_world.training(), recommend_world.OCCUPATIONS, recommend_world.OCCUPATION_SKILLS,
-        recommend_world.SKILLS, n_bootstrap=200,
+        adverts,
+        recommend_world.training(),
+        recommend_world.OCCUPATIONS,
+        recommend_world.OCCUPATION_SKILLS,
+        recommend_world.SKILLS,
+        n_bootstrap=200,
     )
     return adverts, result
 
@@ -271,14 +292,19 @@ def write_reference_tables(world) -> None:
         description="",
     )[["occupation_uri", "preferred_label", "alt_labels", "isco_code", "esco_code", "description"]]
     skills = world.SKILLS.assign(
-        alt_labels=[[] for _ in range(len(world.SKILLS))], skill_type="skill/competence", reuse_level="cross-sector",
+        alt_labels=[[] for _ in range(len(world.SKILLS))],
+        skill_type="skill/competence",
+        reuse_level="cross-sector",
         description="",
     )[["skill_uri", "preferred_label", "alt_labels", "skill_type", "reuse_level", "description"]]
     relations = world.OCCUPATION_SKILLS.assign(skill_type="skill/competence")
     earnings = pd.DataFrame(
         {
-            "occupation_uri": ["occ:porter", "occ:welder"], "preferred_label": ["hospital porter", "welder"],
-            "isco_code": ["9629", "7212"], "job_zone": [1, 2], "annual_earnings_gbp": [21_500.0, 29_000.0],
+            "occupation_uri": ["occ:porter", "occ:welder"],
+            "preferred_label": ["hospital porter", "welder"],
+            "isco_code": ["9629", "7212"],
+            "job_zone": [1, 2],
+            "annual_earnings_gbp": [21_500.0, 29_000.0],
             "skills_based_sector": ["x", "y"],
             "earnings_source": "ASHE 2019 via Nesta Mapping Career Causeways (national)",
         }
@@ -289,16 +315,24 @@ def write_reference_tables(world) -> None:
         level="sector", geography="United Kingdom", sector="Nursing", series="total postings"
     )[["date", "level", "geography", "sector", "series", "index"]]
     regional = pd.concat(
-        [_daily(start, switch, end, 100.0, 90.0).assign(geography="North East"),
-         _daily(start, switch, end, 100.0, 110.0).assign(geography="London")],
+        [
+            _daily(start, switch, end, 100.0, 90.0).assign(geography="North East"),
+            _daily(start, switch, end, 100.0, 110.0).assign(geography="London"),
+        ],
         ignore_index=True,
     ).assign(level="region", series="total postings")[["date", "level", "geography", "series", "index"]]
     national = _daily(start, switch, end, 100.0, 105.0).assign(
         level="national", geography="United Kingdom", series="total postings", index_nsa=100.0
     )[["date", "level", "geography", "series", "index", "index_nsa"]]
-    for name, frame in {"esco_occupations": occupations, "esco_skills": skills, "esco_occupation_skills": relations,
-                        "occupation_earnings": earnings, "indeed_sector": sector, "indeed_regional": regional,
-                        "indeed_national": national}.items():
+    for name, frame in {
+        "esco_occupations": occupations,
+        "esco_skills": skills,
+        "esco_occupation_skills": relations,
+        "occupation_earnings": earnings,
+        "indeed_sector": sector,
+        "indeed_regional": regional,
+        "indeed_national": national,
+    }.items():
         getters.write_processed(frame, name)
 
 
@@ -308,24 +342,46 @@ def test_fit_engine_from_processed_tables(data_dir, recommend_world):
     extra = pd.DataFrame(
         {
             # an untrusted welder title paying far more: neither evidence nor training
-            "advert_id": ["welder-low", "chef-notext"], "region": ["North East", "Wales"],
-            "salary_annual_gbp": [99_000.0, np.nan], "source": "reed", "employer": ["x", "y"],
+            "advert_id": ["welder-low", "chef-notext"],
+            "region": ["North East", "Wales"],
+            "salary_annual_gbp": [99_000.0, np.nan],
+            "source": "reed",
+            "employer": ["x", "y"],
         }
     )
     adverts = pd.concat([world_adverts.drop(columns="occupation_uri"), extra], ignore_index=True)
     occupations_of_adverts = pd.concat(
-        [world_adverts[["advert_id", "occupation_uri"]].assign(confidence=0.9),
-         pd.DataFrame({"advert_id": ["welder-low", "chef-notext"], "occupation_uri": ["occ:welder", "occ:chef"],
-                       "confidence": [MIN_TITLE_CONFIDENCE - 0.1, 0.9]})],
+        [
+            world_adverts[["advert_id", "occupation_uri"]].assign(confidence=0.9),
+            pd.DataFrame(
+                {
+                    "advert_id": ["welder-low", "chef-notext"],
+                    "occupation_uri": ["occ:welder", "occ:chef"],
+                    "confidence": [MIN_TITLE_CONFIDENCE - 0.1, 0.9],
+                }
+            ),
+        ],
         ignore_index=True,
     )
     advert_skills = pd.concat(
-        [recommend_world.advert_skills().assign(method="lexical"),
-         pd.DataFrame({"advert_id": ["welder-low"] * 2, "skill_uri": ["skill:welding", "skill:metal cutting"],
-                       "method": "lexical"}),
-         # a chef advert whose (wrong) title-derived skills must never reach the model
-         pd.DataFrame({"advert_id": ["chef-notext"] * 2, "skill_uri": ["skill:welding", "skill:metal cutting"],
-                       "method": TITLE_DERIVED})],
+        [
+            recommend_world.advert_skills().assign(method="lexical"),
+            pd.DataFrame(
+                {
+                    "advert_id": ["welder-low"] * 2,
+                    "skill_uri": ["skill:welding", "skill:metal cutting"],
+                    "method": "lexical",
+                }
+            ),
+            # a chef advert whose (wrong) title-derived skills must never reach the model
+            pd.DataFrame(
+                {
+                    "advert_id": ["chef-notext"] * 2,
+                    "skill_uri": ["skill:welding", "skill:metal cutting"],
+                    "method": TITLE_DERIVED,
+                }
+            ),
+        ],
         ignore_index=True,
     )
     engine = fit_engine(adverts, occupations_of_adverts, advert_skills, min_count=1, semantic_skills=False)

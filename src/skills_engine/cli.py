@@ -8,13 +8,17 @@ from pathlib import Path
 
 import typer
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, help="Skills Recommendation Engine: data, notebooks, site and models.")
+app = typer.Typer(
+    add_completion=False, no_args_is_help=True, help="Skills Recommendation Engine: data, notebooks, site and models."
+)
 bench_app = typer.Typer(no_args_is_help=True, help="Benchmarks that print speed and memory figures.")
 app.add_typer(bench_app, name="bench")
 
 
 def _setup_logging(verbose: bool) -> None:
-    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s"
+    )
 
 
 def _print_figures(figures: dict, as_json: bool) -> None:
@@ -48,7 +52,9 @@ def data(
     if report.get("skipped"):
         typer.echo(f"data up to date (built {report['built_at']}); nothing to do")
     else:
-        typer.echo(f"fetched {len(report['datasets'])} datasets in {report['fetch_seconds']} s, built tables in {report['build_seconds']} s")
+        typer.echo(
+            f"fetched {len(report['datasets'])} datasets in {report['fetch_seconds']} s, built tables in {report['build_seconds']} s"
+        )
     for name, rows in report["tables"].items():
         typer.echo(f"  {name:<24} {rows:>9,} rows")
 
@@ -58,7 +64,9 @@ def run(
     params: Path | None = typer.Option(None, "--params", help="YAML file of notebook parameters (see params/)."),
     region: str | None = typer.Option(None, help="Override the region parameter."),
     notebook: list[str] | None = typer.Option(None, "--notebook", help="Run only notebooks whose name contains this."),
-    all_regions: bool = typer.Option(False, "--all-regions", help="Also run the regional notebooks for every other region."),
+    all_regions: bool = typer.Option(
+        False, "--all-regions", help="Also run the regional notebooks for every other region."
+    ),
     verbose: bool = typer.Option(False, "--verbose", "-v"),
 ) -> None:
     """Execute the notebooks in order with papermill into reports/<run-name>/."""
@@ -72,8 +80,15 @@ def run(
         _fail(str(error))
     for plan in plans:
         if notebook:
-            plan = runner.RunPlan(plan.run_name, plan.parameters, tuple(n for n in plan.notebooks if any(s in n.name for s in notebook)), plan.output_dir)
-        typer.echo(f"run {plan.run_name!r}: {len(plan.notebooks)} notebooks, parameters {plan.parameters or '(notebook defaults)'}")
+            plan = runner.RunPlan(
+                plan.run_name,
+                plan.parameters,
+                tuple(n for n in plan.notebooks if any(s in n.name for s in notebook)),
+                plan.output_dir,
+            )
+        typer.echo(
+            f"run {plan.run_name!r}: {len(plan.notebooks)} notebooks, parameters {plan.parameters or '(notebook defaults)'}"
+        )
         try:
             for path in runner.execute(plan):
                 typer.echo(f"  wrote {path}")
@@ -157,8 +172,10 @@ def _load_engine():
 
 @app.command()
 def recommend(
-    skills: str = typer.Option(..., "--skills", help='Skills separated by ";", e.g. "patient care; phlebotomy; record keeping".'),
-    region: str | None = typer.Option(None, help="One of the twelve UK regions, e.g. \"North East\"."),
+    skills: str = typer.Option(
+        ..., "--skills", help='Skills separated by ";", e.g. "patient care; phlebotomy; record keeping".'
+    ),
+    region: str | None = typer.Option(None, help='One of the twelve UK regions, e.g. "North East".'),
     k: int = typer.Option(10, "--k", help="How many job titles to return (1-100)."),
     as_json: bool = typer.Option(False, "--json", help="Print the full answer as JSON."),
 ) -> None:
@@ -196,7 +213,9 @@ def eval_recommend(
 
 
 @bench_app.command("sourcing")
-def bench_sourcing(as_json: bool = typer.Option(False, "--json", help="Print one JSON object as the last line.")) -> None:
+def bench_sourcing(
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object as the last line."),
+) -> None:
     """Cold and warm seconds for sourcing plus normalisation of the full corpus, and peak memory."""
     from skills_engine.bench import sourcing
 
@@ -233,7 +252,9 @@ def bench_pipeline(
 
 
 @bench_app.command("recommend")
-def bench_recommend(as_json: bool = typer.Option(False, "--json", help="Print one JSON object as the last line.")) -> None:
+def bench_recommend(
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object as the last line."),
+) -> None:
     """Fit seconds and the latency of one recommendation over all occupations (p50, p99)."""
     from skills_engine.bench import recommend
 
@@ -244,14 +265,17 @@ def bench_recommend(as_json: bool = typer.Option(False, "--json", help="Print on
     _print_figures(figures, as_json)
 
 
-
 @app.command()
 def serve(
     host: str = typer.Option("127.0.0.1", help="Address to listen on (127.0.0.1: this machine only)."),
     port: int = typer.Option(8000, help="Port to listen on."),
     workers: int = typer.Option(1, help="Worker processes; each loads the engine once (about 0.5 s, 300 MB)."),
-    artifact: Path | None = typer.Option(None, help="Engine artefact (default $SKILLS_ENGINE_ARTIFACT or data/processed/engine.joblib)."),
-    cors_origins: str | None = typer.Option(None, help="Comma-separated origins allowed to embed (default $SKILLS_ENGINE_CORS_ORIGINS)."),
+    artifact: Path | None = typer.Option(
+        None, help="Engine artefact (default $SKILLS_ENGINE_ARTIFACT or data/processed/engine.joblib)."
+    ),
+    cors_origins: str | None = typer.Option(
+        None, help="Comma-separated origins allowed to embed (default $SKILLS_ENGINE_CORS_ORIGINS)."
+    ),
 ) -> None:
     """Serve the recommender over HTTP (API at /docs, try-it page at /)."""
     import os
@@ -270,7 +294,9 @@ def serve(
         engine, meta = artifacts.load_engine(path)  # refuse to start, with the how-to, before binding the port
     except artifacts.EngineArtifactError as error:
         _fail(str(error))
-    typer.echo(f"engine built {meta.get('built_at')} from data built {meta.get('data_built_at')}; serving on http://{host}:{port}")
+    typer.echo(
+        f"engine built {meta.get('built_at')} from data built {meta.get('data_built_at')}; serving on http://{host}:{port}"
+    )
     options = {"host": host, "port": port, "access_log": False, "log_level": "warning", "timeout_graceful_shutdown": 5}
     if workers > 1:
         del engine
@@ -294,10 +320,13 @@ def bench_api(
         _fail(str(error))
     typer.echo(f"{'clients':>7} {'requests':>8} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8} {'errors':>6}")
     for run in result["runs"]:
-        typer.echo(f"{run['concurrency']:>7} {run['requests']:>8} {run['requests_per_second']:>8} {run['p50_ms']:>8} "
-                   f"{run['p99_ms']:>8} {run['max_ms']:>8} {run['errors']:>6}")
+        typer.echo(
+            f"{run['concurrency']:>7} {run['requests']:>8} {run['requests_per_second']:>8} {run['p50_ms']:>8} "
+            f"{run['p99_ms']:>8} {run['max_ms']:>8} {run['errors']:>6}"
+        )
     if as_json:
         typer.echo(json.dumps(result))
+
 
 if __name__ == "__main__":
     app()

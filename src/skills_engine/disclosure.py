@@ -51,7 +51,9 @@ def published_count(count: object, min_count: int = MIN_PUBLISHED_COUNT) -> int 
     return int(count) if is_published(count, min_count) else None
 
 
-def published_share(count: object, total: object, min_count: int = MIN_PUBLISHED_COUNT, digits: int = 5) -> float | None:
+def published_share(
+    count: object, total: object, min_count: int = MIN_PUBLISHED_COUNT, digits: int = 5
+) -> float | None:
     """``count / total`` rounded to ``digits`` when ``count`` may be published and ``total`` is positive.
 
     >>> published_share(25, 1_000), published_share(5, 1_000), published_share(25, 0)

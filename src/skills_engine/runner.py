@@ -94,8 +94,12 @@ def load_parameters(params_file: Path | None) -> dict:
     return values
 
 
-def plan_run(params_file: Path | None = None, overrides: dict | None = None, notebooks: tuple[Path, ...] | None = None,
-             output_root: Path | None = None) -> RunPlan:
+def plan_run(
+    params_file: Path | None = None,
+    overrides: dict | None = None,
+    notebooks: tuple[Path, ...] | None = None,
+    output_root: Path | None = None,
+) -> RunPlan:
     """Decide what to run and where the executed copies go.
 
     The run's name is ``run_name`` from the parameters, else the region's slug, so that
@@ -155,7 +159,9 @@ def check_parameters(parameters: dict, notebooks: tuple[Path, ...]) -> None:
         declared |= notebook_parameters(notebook)
     unknown = sorted(set(parameters) - set(declared))
     if unknown:
-        raise ValueError(f"unknown parameter(s) {', '.join(unknown)}; the notebooks take: {', '.join(sorted(declared))}")
+        raise ValueError(
+            f"unknown parameter(s) {', '.join(unknown)}; the notebooks take: {', '.join(sorted(declared))}"
+        )
     for name, value in parameters.items():
         default = declared[name]
         if default is None or value is None:
@@ -175,13 +181,20 @@ def output_path(plan: RunPlan, notebook: Path) -> Path:
     return plan.output_dir / notebook.name
 
 
-def plan_all_regions(params_file: Path | None = None, overrides: dict | None = None, output_root: Path | None = None) -> list[RunPlan]:
+def plan_all_regions(
+    params_file: Path | None = None, overrides: dict | None = None, output_root: Path | None = None
+) -> list[RunPlan]:
     """Every notebook for the run's region, then the regional notebooks for each other region."""
     first = plan_run(params_file, overrides, output_root=output_root)
     region = first.parameters.get("region", config.DEFAULT_REGION)
     regional = tuple(n for n in discover_notebooks() if n.name in REGIONAL_NOTEBOOKS)
     others = [
-        plan_run(params_file, (overrides or {}) | {"region": other, "run_name": config.slugify(other)}, notebooks=regional, output_root=output_root)
+        plan_run(
+            params_file,
+            (overrides or {}) | {"region": other, "run_name": config.slugify(other)},
+            notebooks=regional,
+            output_root=output_root,
+        )
         for other in config.REGIONS
         if other != region
     ]

@@ -11,22 +11,49 @@ OCCUPATIONS = pd.DataFrame(
 )
 SKILLS = pd.DataFrame(
     {
-        "skill_uri": [f"skill:{name}" for name in
-                      ["patient care", "phlebotomy", "record keeping", "cooking", "food hygiene", "welding",
-                       "metal cutting", "bookkeeping", "tax law", "manual handling"]],
-        "preferred_label": ["patient care", "phlebotomy", "record keeping", "cooking", "food hygiene", "welding",
-                            "metal cutting", "bookkeeping", "tax law", "manual handling"],
+        "skill_uri": [
+            f"skill:{name}"
+            for name in [
+                "patient care",
+                "phlebotomy",
+                "record keeping",
+                "cooking",
+                "food hygiene",
+                "welding",
+                "metal cutting",
+                "bookkeeping",
+                "tax law",
+                "manual handling",
+            ]
+        ],
+        "preferred_label": [
+            "patient care",
+            "phlebotomy",
+            "record keeping",
+            "cooking",
+            "food hygiene",
+            "welding",
+            "metal cutting",
+            "bookkeeping",
+            "tax law",
+            "manual handling",
+        ],
     }
 )
 OCCUPATION_SKILLS = pd.DataFrame(
     [
-        ("occ:nurse", "skill:patient care", "essential"), ("occ:nurse", "skill:phlebotomy", "optional"),
+        ("occ:nurse", "skill:patient care", "essential"),
+        ("occ:nurse", "skill:phlebotomy", "optional"),
         ("occ:nurse", "skill:record keeping", "essential"),
-        ("occ:chef", "skill:cooking", "essential"), ("occ:chef", "skill:food hygiene", "essential"),
-        ("occ:welder", "skill:welding", "essential"), ("occ:welder", "skill:metal cutting", "essential"),
-        ("occ:accountant", "skill:bookkeeping", "essential"), ("occ:accountant", "skill:tax law", "essential"),
+        ("occ:chef", "skill:cooking", "essential"),
+        ("occ:chef", "skill:food hygiene", "essential"),
+        ("occ:welder", "skill:welding", "essential"),
+        ("occ:welder", "skill:metal cutting", "essential"),
+        ("occ:accountant", "skill:bookkeeping", "essential"),
+        ("occ:accountant", "skill:tax law", "essential"),
         ("occ:accountant", "skill:record keeping", "optional"),
-        ("occ:porter", "skill:manual handling", "essential"), ("occ:porter", "skill:patient care", "optional"),
+        ("occ:porter", "skill:manual handling", "essential"),
+        ("occ:porter", "skill:patient care", "optional"),
     ],
     columns=["occupation_uri", "skill_uri", "relation_type"],
 )
@@ -49,8 +76,13 @@ def adverts() -> pd.DataFrame:
                     "advert_id": f"{occupation}-{i}",
                     "occupation_uri": occupation,
                     "region": REGIONS_CYCLE[i % 3],
-                    "salary_annual_gbp": {"occ:nurse": 30_000.0, "occ:chef": 22_000.0, "occ:welder": 28_000.0,
-                                          "occ:accountant": 40_000.0}[occupation] + 1_000 * i,
+                    "salary_annual_gbp": {
+                        "occ:nurse": 30_000.0,
+                        "occ:chef": 22_000.0,
+                        "occ:welder": 28_000.0,
+                        "occ:accountant": 40_000.0,
+                    }[occupation]
+                    + 1_000 * i,
                     "source": "nhs_jobs" if occupation == "occ:nurse" else "adzuna",
                     "employer": f"employer-{occupation}-{i % 2}",
                 }

@@ -31,15 +31,51 @@ REQUEST_TIMEOUT_SECONDS = 30
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
 #: ESCO preferred labels among the most frequent in adverts: a realistic spread of query profiles.
 SKILL_POOL = (
-    "communication", "work in teams", "manage staff", "work independently", "primary care", "mentor individuals",
-    "troubleshoot", "adapt to change", "quality standards", "personal development", "have computer literacy",
-    "create solutions to problems", "psychology", "cooperate with colleagues", "customer service", "risk management",
-    "physiotherapy", "acute care", "manage budgets", "guide staff", "palliative care", "identify customer's needs",
-    "meet deadlines", "project management", "first aid", "wear appropriate protective gear", "write work-related reports",
-    "perform scientific research", "mechanics", "public health", "liaise with managers", "supervise staff",
-    "communicate with customers", "listen actively", "nutrition", "apply health and safety standards",
-    "engineering principles", "give constructive feedback", "company policies", "mathematics", "Microsoft Access",
-    "geographic information systems", "rehabilitation", "surgery", "medicines",
+    "communication",
+    "work in teams",
+    "manage staff",
+    "work independently",
+    "primary care",
+    "mentor individuals",
+    "troubleshoot",
+    "adapt to change",
+    "quality standards",
+    "personal development",
+    "have computer literacy",
+    "create solutions to problems",
+    "psychology",
+    "cooperate with colleagues",
+    "customer service",
+    "risk management",
+    "physiotherapy",
+    "acute care",
+    "manage budgets",
+    "guide staff",
+    "palliative care",
+    "identify customer's needs",
+    "meet deadlines",
+    "project management",
+    "first aid",
+    "wear appropriate protective gear",
+    "write work-related reports",
+    "perform scientific research",
+    "mechanics",
+    "public health",
+    "liaise with managers",
+    "supervise staff",
+    "communicate with customers",
+    "listen actively",
+    "nutrition",
+    "apply health and safety standards",
+    "engineering principles",
+    "give constructive feedback",
+    "company policies",
+    "mathematics",
+    "Microsoft Access",
+    "geographic information systems",
+    "rehabilitation",
+    "surgery",
+    "medicines",
 )
 
 
@@ -64,7 +100,9 @@ def request_bodies(n: int, random_state: int = RANDOM_STATE) -> list[dict]:
     """
     rng = random.Random(random_state)
     regions = [*REGIONS, None]
-    return [{"skills": rng.sample(SKILL_POOL, rng.randint(3, 8)), "region": rng.choice(regions), "k": 10} for _ in range(n)]
+    return [
+        {"skills": rng.sample(SKILL_POOL, rng.randint(3, 8)), "region": rng.choice(regions), "k": 10} for _ in range(n)
+    ]
 
 
 async def _level(url: str, concurrency: int, bodies: list[dict], warmup: list[dict]) -> dict:
@@ -113,8 +151,12 @@ async def _level(url: str, concurrency: int, bodies: list[dict], warmup: list[di
     }
 
 
-def bench_api(url: str, levels: tuple[int, ...] = LEVELS, requests_per_level: int = REQUESTS_PER_LEVEL,
-              random_state: int = RANDOM_STATE) -> dict:
+def bench_api(
+    url: str,
+    levels: tuple[int, ...] = LEVELS,
+    requests_per_level: int = REQUESTS_PER_LEVEL,
+    random_state: int = RANDOM_STATE,
+) -> dict:
     """Drive the service at ``url`` at each concurrency level; return ``{"runs": [...]}``.
 
     Each run has ``concurrency``, ``requests``, ``requests_per_second``, ``p50_ms``,

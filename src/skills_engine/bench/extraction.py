@@ -31,7 +31,7 @@ def advert_texts(n_adverts: int = 2000) -> list[str]:
         if posting.get("description"):
             texts.append(str(posting["description"]))
     if len(texts) < n_adverts:
-        extra = getters.read_adzuna_raw()["FullDescription"].tolist()[n_adverts // 2:]
+        extra = getters.read_adzuna_raw()["FullDescription"].tolist()[n_adverts // 2 :]
         texts += extra[: n_adverts - len(texts)]
     return texts[:n_adverts]
 

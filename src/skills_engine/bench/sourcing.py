@@ -24,7 +24,6 @@ def _data_dir(path: Path):
             os.environ["SKILLS_ENGINE_DATA_DIR"] = previous
 
 
-
 def bench_sourcing() -> dict:
     """Sourcing plus normalisation of the full corpus into an empty data folder (cold), then again (warm).
 

@@ -27,7 +27,16 @@ from skills_engine.data.text import html_to_text
 log = logging.getLogger(__name__)
 
 COLUMNS = list(schema.ADVERT_COLUMNS)
-DUPLICATE_KEY = ["source", "title", "employer", "location_raw", "salary_raw", "description", "category", "contract_type"]
+DUPLICATE_KEY = [
+    "source",
+    "title",
+    "employer",
+    "location_raw",
+    "salary_raw",
+    "description",
+    "category",
+    "contract_type",
+]
 
 
 def _salary_text(base_salary: object) -> tuple[str | None, str | None]:
@@ -116,7 +125,9 @@ def normalise_adzuna(raw: pd.DataFrame) -> pd.DataFrame:
             "salary_raw": raw["SalaryRaw"].str.strip().replace("", None),
             "salary_unit_hint": None,
             "category": raw["Category"].str.replace(r"\s+Jobs$", "", regex=True).str.strip(),
-            "contract_type": (raw["ContractTime"].str.strip() + " " + raw["ContractType"].str.strip()).str.strip().replace("", None),
+            "contract_type": (raw["ContractTime"].str.strip() + " " + raw["ContractType"].str.strip())
+            .str.strip()
+            .replace("", None),
             "locality": raw["LocationNormalized"].str.strip(),
             "salary_normalised_source": pd.to_numeric(raw["SalaryNormalized"], errors="coerce"),
         }
@@ -125,6 +136,7 @@ def normalise_adzuna(raw: pd.DataFrame) -> pd.DataFrame:
 
 def _region_failure(location_raw: pd.Series, region: pd.Series) -> pd.Series:
     """Why no region was found, for adverts without one."""
+
     def reason(text: object) -> str:
         parts = [normalise_place(p) for p in str(text or "").split(",")]
         parts = [p for p in parts if p]
@@ -139,6 +151,7 @@ def _region_failure(location_raw: pd.Series, region: pd.Series) -> pd.Series:
 
 def map_regions(adverts: pd.DataFrame, lookups: RegionLookups) -> pd.DataFrame:
     """Add ``region``, ``region_method`` and ``region_failure`` to normalised adverts."""
+
     def col(name: str) -> pd.Series:
         return adverts[name] if name in adverts else pd.Series(None, index=adverts.index, dtype=object)
 
@@ -146,7 +159,8 @@ def map_regions(adverts: pd.DataFrame, lookups: RegionLookups) -> pd.DataFrame:
         {
             "postcode": col("postcode").map(lookups.region_from_postcode),
             "coordinates": lookups.nearest_regions(
-                pd.to_numeric(col("latitude"), errors="coerce").to_numpy(), pd.to_numeric(col("longitude"), errors="coerce").to_numpy()
+                pd.to_numeric(col("latitude"), errors="coerce").to_numpy(),
+                pd.to_numeric(col("longitude"), errors="coerce").to_numpy(),
             ),
             "county or region": col("county").map(region_from_place),
             "town": col("locality").map(lookups.region_from_town),
@@ -174,7 +188,11 @@ def _first_region_in(text: object, lookups: RegionLookups) -> str | None:
 def add_salaries(adverts: pd.DataFrame) -> pd.DataFrame:
     """Parse ``salary_raw`` into min/max/annual columns; Adzuna's own annualisation fills gaps."""
     parsed = salary.parse_salaries(adverts["salary_raw"], adverts["salary_unit_hint"])
-    source_annual = adverts["salary_normalised_source"] if "salary_normalised_source" in adverts else pd.Series(np.nan, index=adverts.index)
+    source_annual = (
+        adverts["salary_normalised_source"]
+        if "salary_normalised_source" in adverts
+        else pd.Series(np.nan, index=adverts.index)
+    )
     use_source = parsed["salary_annual_gbp"].isna() & source_annual.notna()
     return adverts.assign(
         salary_min_gbp=parsed["salary_annual_min_gbp"],
@@ -200,7 +218,9 @@ def finalise(adverts: pd.DataFrame) -> pd.DataFrame:
     """Types and column order of the published schema."""
     return (
         adverts.assign(
-            posted_date=lambda d: pd.to_datetime(d["posted_date"], utc=True, errors="coerce").dt.tz_localize(None).dt.normalize(),
+            posted_date=lambda d: (
+                pd.to_datetime(d["posted_date"], utc=True, errors="coerce").dt.tz_localize(None).dt.normalize()
+            ),
         )
         .reindex(columns=COLUMNS)
         .astype({c: "string" for c in schema.STRING_COLUMNS})

@@ -17,8 +17,12 @@ from skills_engine.config import RANDOM_STATE
 from skills_engine.disclosure import suppress_small
 
 
-def select_adverts(adverts: pd.DataFrame, sources: Sequence[str] | None = None, sample_size: int | None = None,
-                   random_state: int = RANDOM_STATE) -> pd.DataFrame:
+def select_adverts(
+    adverts: pd.DataFrame,
+    sources: Sequence[str] | None = None,
+    sample_size: int | None = None,
+    random_state: int = RANDOM_STATE,
+) -> pd.DataFrame:
     """Keep the named sources and, if ``sample_size`` is set, a random sample of that many per source.
 
     >>> frame = pd.DataFrame({"source": ["a"] * 5 + ["b"] * 2, "x": range(7)})
@@ -39,14 +43,7 @@ def select_adverts(adverts: pd.DataFrame, sources: Sequence[str] | None = None, 
 
 def coverage_table(adverts: pd.DataFrame) -> pd.DataFrame:
     """Share of adverts with each field filled, by source (0-1)."""
-    return (
-        adverts.drop(columns=["source"])
-        .notna()
-        .groupby(adverts["source"])
-        .mean()
-        .T.rename_axis("field")
-        .round(3)
-    )
+    return adverts.drop(columns=["source"]).notna().groupby(adverts["source"]).mean().T.rename_axis("field").round(3)
 
 
 def failure_counts(adverts: pd.DataFrame) -> pd.DataFrame:
@@ -67,7 +64,11 @@ def failure_counts(adverts: pd.DataFrame) -> pd.DataFrame:
     has_digit = adverts["salary_raw"].fillna("").str.contains(r"\d")
     salary = (
         adverts.loc[adverts["salary_annual_gbp"].isna()]
-        .assign(reason=lambda d: np.where(has_digit.loc[d.index], d["salary_failure"].fillna("unknown"), "no figure in the advert"))
+        .assign(
+            reason=lambda d: np.where(
+                has_digit.loc[d.index], d["salary_failure"].fillna("unknown"), "no figure in the advert"
+            )
+        )
         .groupby(["source", "reason"])
         .size()
         .rename("adverts")
@@ -88,7 +89,13 @@ def fill_rates(adverts: pd.DataFrame) -> dict[str, float]:
 
 def counts_by(adverts: pd.DataFrame, *columns: str) -> pd.DataFrame:
     """Advert counts by the given columns, largest first."""
-    return adverts.groupby(list(columns), dropna=False).size().rename("adverts").reset_index().sort_values("adverts", ascending=False, ignore_index=True)
+    return (
+        adverts.groupby(list(columns), dropna=False)
+        .size()
+        .rename("adverts")
+        .reset_index()
+        .sort_values("adverts", ascending=False, ignore_index=True)
+    )
 
 
 def counts_by_month(adverts: pd.DataFrame) -> pd.DataFrame:
@@ -108,7 +115,12 @@ def salary_summary(adverts: pd.DataFrame, by: str | list[str] = "source") -> pd.
     return (
         adverts.dropna(subset=["salary_annual_gbp"])
         .groupby(by)["salary_annual_gbp"]
-        .agg(adverts="size", lower_quartile=lambda s: s.quantile(0.25), median="median", upper_quartile=lambda s: s.quantile(0.75))
+        .agg(
+            adverts="size",
+            lower_quartile=lambda s: s.quantile(0.25),
+            median="median",
+            upper_quartile=lambda s: s.quantile(0.75),
+        )
         .reset_index()
         .pipe(suppress_small, value_columns=["lower_quartile", "median", "upper_quartile"])
         .round(0)

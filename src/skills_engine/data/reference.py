@@ -68,7 +68,12 @@ def tidy_occupation_skills(raw: pd.DataFrame) -> pd.DataFrame:
 def tidy_skill_hierarchy(raw: pd.DataFrame) -> pd.DataFrame:
     """ESCO's skill pillar broader relations: ``skill_uri, broader_uri, broader_type``."""
     return raw.rename(
-        columns={"conceptUri": "skill_uri", "conceptType": "concept_type", "broaderUri": "broader_uri", "broaderType": "broader_type"}
+        columns={
+            "conceptUri": "skill_uri",
+            "conceptType": "concept_type",
+            "broaderUri": "broader_uri",
+            "broaderType": "broader_type",
+        }
     )[["skill_uri", "concept_type", "broader_uri", "broader_type"]]
 
 
@@ -89,49 +94,64 @@ def tidy_isco_soc(raw: pd.DataFrame) -> pd.DataFrame:
             }
         )
         .dropna(subset=["isco_code", "soc2010_code"])
-        .assign(isco_code=lambda d: d["isco_code"].str.strip().str.zfill(4), partial=lambda d: d["partial"].fillna("").str.strip() == "*")
-        [["isco_code", "isco_title", "soc2010_code", "soc2010_title", "partial"]]
+        .assign(
+            isco_code=lambda d: d["isco_code"].str.strip().str.zfill(4),
+            partial=lambda d: d["partial"].fillna("").str.strip() == "*",
+        )[["isco_code", "isco_title", "soc2010_code", "soc2010_title", "partial"]]
         .reset_index(drop=True)
     )
 
 
 def tidy_occupation_earnings(raw: pd.DataFrame) -> pd.DataFrame:
     """Career Causeways' national annual earnings (ASHE 2019) per ESCO occupation."""
-    return raw.rename(columns={"concept_uri": "occupation_uri", "occupation": "preferred_label", "annual_earnings": "annual_earnings_gbp"}).assign(
+    return raw.rename(
+        columns={
+            "concept_uri": "occupation_uri",
+            "occupation": "preferred_label",
+            "annual_earnings": "annual_earnings_gbp",
+        }
+    ).assign(
         isco_code=lambda d: d["isco_code"].astype(str).str.zfill(4),
         earnings_source="ASHE 2019 via Nesta Mapping Career Causeways (national)",
-    )[["occupation_uri", "preferred_label", "isco_code", "job_zone", "annual_earnings_gbp", "skills_based_sector", "earnings_source"]]
+    )[
+        [
+            "occupation_uri",
+            "preferred_label",
+            "isco_code",
+            "job_zone",
+            "annual_earnings_gbp",
+            "skills_based_sector",
+            "earnings_source",
+        ]
+    ]
 
 
 def tidy_indeed_regional(raw: pd.DataFrame) -> pd.DataFrame:
     """Daily regional index, long form: ``date, geography, series, index``."""
-    return (
-        raw.assign(
-            date=lambda d: pd.to_datetime(d["date"]),
-            # Indeed writes "Yorkshire & the Humber"; the region aliases know every spelling
-            geography=lambda d: d["region"].map(lambda name: region_from_place(name) or name),
-            series="total postings",
-            level="region",
-        )
-        .rename(columns={"indeed_job_postings_index": "index"})[["date", "level", "geography", "series", "index"]]
-    )
+    return raw.assign(
+        date=lambda d: pd.to_datetime(d["date"]),
+        # Indeed writes "Yorkshire & the Humber"; the region aliases know every spelling
+        geography=lambda d: d["region"].map(lambda name: region_from_place(name) or name),
+        series="total postings",
+        level="region",
+    ).rename(columns={"indeed_job_postings_index": "index"})[["date", "level", "geography", "series", "index"]]
 
 
 def tidy_indeed_national(raw: pd.DataFrame) -> pd.DataFrame:
     """National index (seasonally adjusted where published), long form."""
-    return (
-        raw.assign(date=lambda d: pd.to_datetime(d["date"]), level="national", geography="United Kingdom")
-        .rename(columns={"variable": "series", "indeed_job_postings_index_SA": "index", "indeed_job_postings_index_NSA": "index_nsa"})
-        [["date", "level", "geography", "series", "index", "index_nsa"]]
-    )
+    return raw.assign(date=lambda d: pd.to_datetime(d["date"]), level="national", geography="United Kingdom").rename(
+        columns={
+            "variable": "series",
+            "indeed_job_postings_index_SA": "index",
+            "indeed_job_postings_index_NSA": "index_nsa",
+        }
+    )[["date", "level", "geography", "series", "index", "index_nsa"]]
 
 
 def tidy_indeed_sector(raw: pd.DataFrame) -> pd.DataFrame:
-    return (
-        raw.assign(date=lambda d: pd.to_datetime(d["date"]), level="sector", geography="United Kingdom")
-        .rename(columns={"display_name": "sector", "variable": "series", "indeed_job_postings_index": "index"})
-        [["date", "level", "geography", "sector", "series", "index"]]
-    )
+    return raw.assign(date=lambda d: pd.to_datetime(d["date"]), level="sector", geography="United Kingdom").rename(
+        columns={"display_name": "sector", "variable": "series", "indeed_job_postings_index": "index"}
+    )[["date", "level", "geography", "sector", "series", "index"]]
 
 
 def tidy_indeed_sector_titles(raw: pd.DataFrame) -> pd.DataFrame:
@@ -139,8 +159,7 @@ def tidy_indeed_sector_titles(raw: pd.DataFrame) -> pd.DataFrame:
     return (
         raw.assign(job_title=lambda d: d["job_titles"].str.split(","))
         .explode("job_title")
-        .assign(job_title=lambda d: d["job_title"].str.strip())
-        [["sector", "job_title"]]
+        .assign(job_title=lambda d: d["job_title"].str.strip())[["sector", "job_title"]]
         .reset_index(drop=True)
     )
 

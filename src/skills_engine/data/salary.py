@@ -232,9 +232,7 @@ def _group_end(s: str, amounts: list[_Amount], i: int) -> tuple[int, bool]:
     """
     if i + 1 < len(amounts):
         gap = PERIOD.sub(" ", s[amounts[i].end : amounts[i + 1].start])
-        if RANGE_GAP.fullmatch(gap) or (
-            AND_GAP.fullmatch(gap) and BETWEEN.search(s[: amounts[i].start])
-        ):
+        if RANGE_GAP.fullmatch(gap) or (AND_GAP.fullmatch(gap) and BETWEEN.search(s[: amounts[i].start])):
             return i + 1, False
     j = i
     while (
@@ -282,9 +280,7 @@ def _periods(segment: str) -> list[str]:
     return [match.lastgroup for match in PERIOD.finditer(segment)]
 
 
-def _annualise(
-    low: float | None, high: float | None, period: str
-) -> tuple[float | None, float | None, float, bool]:
+def _annualise(low: float | None, high: float | None, period: str) -> tuple[float | None, float | None, float, bool]:
     """Annual (min, max, midpoint) and whether every figure is plausible."""
     factor = PERIODS_PER_YEAR[period]
     a = None if low is None else round(low * factor, 2)

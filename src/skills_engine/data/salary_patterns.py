@@ -110,9 +110,7 @@ PERIOD = re.compile(
 )
 
 # What may separate the two ends of a range, an optional period word aside.
-RANGE_GAP = re.compile(
-    r"\s*(?:-+|to|(?:-\s*)?(?:rising|increasing|up)\s*to|-\s*to|upto)\s*"
-)
+RANGE_GAP = re.compile(r"\s*(?:-+|to|(?:-\s*)?(?:rising|increasing|up)\s*to|-\s*to|upto)\s*")
 AND_GAP = re.compile(r"\s*(?:and|&)\s*")
 BETWEEN = re.compile(r"between\s*$")
 LIST_GAP = re.compile(r"\s*[/,]?\s*")

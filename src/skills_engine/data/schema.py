@@ -14,14 +14,43 @@ from skills_engine.config import REGIONS, SALARY_MAX_PLAUSIBLE_GBP, SALARY_MIN_P
 SOURCES = ("nhs_jobs", "reed", "adzuna")
 
 STRING_COLUMNS = (
-    "advert_id", "source", "title", "description", "employer", "location_raw", "region", "region_method",
-    "region_failure", "salary_raw", "salary_period", "salary_method", "salary_failure", "category", "contract_type",
+    "advert_id",
+    "source",
+    "title",
+    "description",
+    "employer",
+    "location_raw",
+    "region",
+    "region_method",
+    "region_failure",
+    "salary_raw",
+    "salary_period",
+    "salary_method",
+    "salary_failure",
+    "category",
+    "contract_type",
 )
 FLOAT_COLUMNS = ("salary_min_gbp", "salary_max_gbp", "salary_annual_gbp")
 ADVERT_COLUMNS = (
-    "advert_id", "source", "title", "description", "posted_date", "employer", "location_raw", "region",
-    "region_method", "region_failure", "salary_raw", "salary_min_gbp", "salary_max_gbp", "salary_annual_gbp",
-    "salary_period", "salary_method", "salary_failure", "category", "contract_type",
+    "advert_id",
+    "source",
+    "title",
+    "description",
+    "posted_date",
+    "employer",
+    "location_raw",
+    "region",
+    "region_method",
+    "region_failure",
+    "salary_raw",
+    "salary_min_gbp",
+    "salary_max_gbp",
+    "salary_annual_gbp",
+    "salary_period",
+    "salary_method",
+    "salary_failure",
+    "category",
+    "contract_type",
 )
 
 _salary_bounds = pa.Check.in_range(SALARY_MIN_PLAUSIBLE_GBP, SALARY_MAX_PLAUSIBLE_GBP)
@@ -36,7 +65,9 @@ _min_not_above_max = pa.Check(
 
 ADVERTS_SCHEMA = pa.DataFrameSchema(
     {
-        "advert_id": pa.Column("string", unique=True, nullable=False, checks=pa.Check.str_matches(r"^(nhs|reed|adzuna)-\S+$")),
+        "advert_id": pa.Column(
+            "string", unique=True, nullable=False, checks=pa.Check.str_matches(r"^(nhs|reed|adzuna)-\S+$")
+        ),
         "source": pa.Column("string", checks=pa.Check.isin(SOURCES)),
         "title": pa.Column("string", nullable=True),
         "description": pa.Column("string", nullable=True),
@@ -50,7 +81,9 @@ ADVERTS_SCHEMA = pa.DataFrameSchema(
         "salary_min_gbp": pa.Column("float64", nullable=True, checks=pa.Check.ge(0)),
         "salary_max_gbp": pa.Column("float64", nullable=True, checks=pa.Check.ge(0)),
         "salary_annual_gbp": pa.Column("float64", nullable=True, checks=_salary_bounds),
-        "salary_period": pa.Column("string", nullable=True, checks=pa.Check.isin(["hour", "day", "week", "month", "year"])),
+        "salary_period": pa.Column(
+            "string", nullable=True, checks=pa.Check.isin(["hour", "day", "week", "month", "year"])
+        ),
         "salary_method": pa.Column("string", nullable=True),
         "salary_failure": pa.Column("string", nullable=True),
         "category": pa.Column("string", nullable=True),

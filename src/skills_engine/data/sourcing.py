@@ -135,7 +135,9 @@ def mirror_relpath(url: str) -> str:
 
 def _read_manifest(name: str) -> tuple[tuple[str, str, int], ...]:
     text = resources.files("skills_engine.resources").joinpath(name).read_text()
-    return tuple((row["file"], row["sha256"], int(row["bytes"])) for row in csv.DictReader(io.StringIO(text), delimiter="\t"))
+    return tuple(
+        (row["file"], row["sha256"], int(row["bytes"])) for row in csv.DictReader(io.StringIO(text), delimiter="\t")
+    )
 
 
 @lru_cache(maxsize=1)
@@ -161,7 +163,9 @@ def catalogue() -> tuple[Dataset, ...]:
             SourceFile(entry["key"], f["key"], f["url"], f["sha256"], int(f["bytes"])) for f in entry.get("files", [])
         )
         datasets.append(
-            Dataset(entry["key"], entry["title"], entry["licence"], entry["citation"], entry["description"], files, folder)
+            Dataset(
+                entry["key"], entry["title"], entry["licence"], entry["citation"], entry["description"], files, folder
+            )
         )
     return tuple(datasets)
 
@@ -356,7 +360,12 @@ def _fetch_folder_archive(ds: Dataset, target: Path, todo: list[tuple[str, str, 
                 if name in wanted:
                     extracted = tar.extractfile(member)
                     assert extracted is not None
-                    _verified_write(iter(partial(extracted.read, CHUNK_BYTES), b""), target / name, wanted.pop(name), ds.folder.archive_url)
+                    _verified_write(
+                        iter(partial(extracted.read, CHUNK_BYTES), b""),
+                        target / name,
+                        wanted.pop(name),
+                        ds.folder.archive_url,
+                    )
     finally:
         archive.unlink(missing_ok=True)
     return [entry for entry in todo if entry[0] in wanted]

@@ -16,8 +16,16 @@ log = logging.getLogger(__name__)
 
 #: Tables the data step writes; if any is missing the step rebuilds.
 PROCESSED_TABLES = (
-    "adverts", "esco_skills", "esco_occupations", "esco_occupation_skills", "esco_skill_hierarchy",
-    "isco_soc_crosswalk", "occupation_earnings", "indeed_regional", "indeed_national", "indeed_sector",
+    "adverts",
+    "esco_skills",
+    "esco_occupations",
+    "esco_occupation_skills",
+    "esco_skill_hierarchy",
+    "isco_soc_crosswalk",
+    "occupation_earnings",
+    "indeed_regional",
+    "indeed_national",
+    "indeed_sector",
     "indeed_sector_titles",
 )
 

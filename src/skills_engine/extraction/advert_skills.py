@@ -15,21 +15,35 @@ from skills_engine.occupations.labelling import MIN_TITLE_CONFIDENCE
 TITLE_DERIVED = "title occupation"
 
 
-
-def title_derived_skills(adverts_without_text: pd.DataFrame, occupations_of_adverts: pd.DataFrame,
-                         occupation_skills: pd.DataFrame, skills: pd.DataFrame) -> pd.DataFrame:
+def title_derived_skills(
+    adverts_without_text: pd.DataFrame,
+    occupations_of_adverts: pd.DataFrame,
+    occupation_skills: pd.DataFrame,
+    skills: pd.DataFrame,
+) -> pd.DataFrame:
     """Skills for adverts with no text: the ESCO essential skills of their title's occupation,
     flagged ``method = "title occupation"`` (never used to train or test the ranking model)."""
     labels = skills.set_index("skill_uri")["preferred_label"]
     return (
         adverts_without_text[["advert_id"]]
-        .merge(occupations_of_adverts.loc[lambda d: d["confidence"] >= MIN_TITLE_CONFIDENCE][["advert_id", "occupation_uri", "confidence"]], on="advert_id")
-        .merge(occupation_skills.query("relation_type == 'essential'")[["occupation_uri", "skill_uri"]], on="occupation_uri")
-        .assign(skill_label=lambda d: d["skill_uri"].map(labels), score=lambda d: d["confidence"], span_start=np.nan, span_end=np.nan,
-                method=TITLE_DERIVED)
-        [["advert_id", "skill_uri", "skill_label", "score", "span_start", "span_end", "method"]]
+        .merge(
+            occupations_of_adverts.loc[lambda d: d["confidence"] >= MIN_TITLE_CONFIDENCE][
+                ["advert_id", "occupation_uri", "confidence"]
+            ],
+            on="advert_id",
+        )
+        .merge(
+            occupation_skills.query("relation_type == 'essential'")[["occupation_uri", "skill_uri"]],
+            on="occupation_uri",
+        )
+        .assign(
+            skill_label=lambda d: d["skill_uri"].map(labels),
+            score=lambda d: d["confidence"],
+            span_start=np.nan,
+            span_end=np.nan,
+            method=TITLE_DERIVED,
+        )[["advert_id", "skill_uri", "skill_label", "score", "span_start", "span_end", "method"]]
     )
-
 
 
 def build_advert_skills(adverts: pd.DataFrame, occupations_of_adverts: pd.DataFrame, extractor=None) -> pd.DataFrame:
@@ -40,5 +54,7 @@ def build_advert_skills(adverts: pd.DataFrame, occupations_of_adverts: pd.DataFr
     extractor = extractor or SkillExtractor().fit()
     has_text = adverts["description"].notna()
     extracted = extractor.transform_frame(adverts.loc[has_text, ["advert_id", "description"]])
-    derived = title_derived_skills(adverts.loc[~has_text], occupations_of_adverts, getters.read_occupation_skills(), getters.read_esco_skills())
+    derived = title_derived_skills(
+        adverts.loc[~has_text], occupations_of_adverts, getters.read_occupation_skills(), getters.read_esco_skills()
+    )
     return pd.concat([extracted, derived], ignore_index=True)

@@ -78,7 +78,7 @@ def transform_frame(
     new = frame.drop_duplicates("text_hash").loc[lambda d: ~d["text_hash"].isin(done_hashes)]
     pieces = [cache]
     for start in range(0, len(new), batch_size):
-        batch = new.iloc[start:start + batch_size]
+        batch = new.iloc[start : start + batch_size]
         try:
             results = extractor._transform_clean(batch["text"].tolist())
         except Exception:  # noqa: BLE001 - one bad advert must not stop a corpus run
@@ -92,7 +92,15 @@ def transform_frame(
                     log.exception("skill extraction failed for advert %s", batch["advert_id"].iloc[position])
             batch = batch.iloc[keep]
         rows = [
-            (h, str(extractor.uris_[r["skill"]]), str(extractor.labels_[r["skill"]]), r["score"], r["start"], r["end"], r["method"])
+            (
+                h,
+                str(extractor.uris_[r["skill"]]),
+                str(extractor.labels_[r["skill"]]),
+                r["score"],
+                r["start"],
+                r["end"],
+                r["method"],
+            )
             for h, found in zip(batch["text_hash"], results)
             for r in found
         ]
@@ -108,7 +116,6 @@ def transform_frame(
         .merge(cache, on="text_hash", how="inner")
         .query("method != 'none'")
         .drop(columns="text_hash")
-        .astype({"span_start": "int64", "span_end": "int64", "score": "float64"})
-        [FRAME_COLUMNS]
+        .astype({"span_start": "int64", "span_end": "int64", "score": "float64"})[FRAME_COLUMNS]
         .reset_index(drop=True)
     )

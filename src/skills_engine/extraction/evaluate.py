@@ -108,8 +108,13 @@ def sample_sentences(frame: pd.DataFrame, max_sentences: int | None, random_stat
     return frame.loc[frame["sentence"].isin(set(chosen))]
 
 
-def evaluate_methods(path: str | Path, methods: dict, ks: Iterable[int] = (1, 5, 10), max_sentences: int | None = None,
-                     random_state: int = 42) -> pd.DataFrame:
+def evaluate_methods(
+    path: str | Path,
+    methods: dict,
+    ks: Iterable[int] = (1, 5, 10),
+    max_sentences: int | None = None,
+    random_state: int = 42,
+) -> pd.DataFrame:
     """One row per named ranker with its metrics on a benchmark CSV (for the notebook's table).
 
     ``max_sentences`` scores a random sample of sentences (the same for every method) for

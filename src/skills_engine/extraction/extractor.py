@@ -55,9 +55,10 @@ def _semantic_eligible(text: str, start: int, end: int) -> bool:
         return False
     numeric = sum(any(ch.isdigit() for ch in token) for token in tokens) + text.count("£", start, end)
     return numeric / len(tokens) <= MAX_DIGIT_TOKEN_SHARE
+
+
 #: Sentences scored per matrix product in ``transform`` (256 x 100k labels of float32 ~ 100 MB).
 SEMANTIC_CHUNK = 256
-
 
 
 def _skill_prior(taxonomy: pd.DataFrame, occupation_skills: pd.DataFrame | None) -> np.ndarray:
@@ -162,7 +163,9 @@ class SkillExtractor:
     def _cache_dir(self) -> Path:
         return Path(self.cache_dir) if self.cache_dir else paths.extraction_cache_dir()
 
-    def fit(self, taxonomy: pd.DataFrame | None = None, occupation_skills: pd.DataFrame | None = None) -> SkillExtractor:
+    def fit(
+        self, taxonomy: pd.DataFrame | None = None, occupation_skills: pd.DataFrame | None = None
+    ) -> SkillExtractor:
         """Build the label trie and (if ``semantic``) the skill embeddings.
 
         Parameters
@@ -180,12 +183,9 @@ class SkillExtractor:
             taxonomy = getters.read_esco_skills()
             if occupation_skills is None:
                 occupation_skills = getters.read_occupation_skills()
-        frame = (
-            taxonomy.reset_index(drop=True)
-            .assign(
-                alt_labels=lambda d: d["alt_labels"].map(lambda v: [] if v is None else list(v)),
-                description=lambda d: d.get("description", pd.Series("", index=d.index)).fillna("").astype(str),
-            )
+        frame = taxonomy.reset_index(drop=True).assign(
+            alt_labels=lambda d: d["alt_labels"].map(lambda v: [] if v is None else list(v)),
+            description=lambda d: d.get("description", pd.Series("", index=d.index)).fillna("").astype(str),
         )
         self.taxonomy_ = frame
         self.uris_ = frame["skill_uri"].to_numpy()
@@ -338,17 +338,19 @@ class SkillExtractor:
                     continue
                 taken.append((m.start, m.end))
                 found[m.skill] = {
-                    "skill": m.skill, "score": 1.0, "start": m.start, "end": m.end,
-                    "sentence": text[a:b], "method": "lexical",
+                    "skill": m.skill,
+                    "score": 1.0,
+                    "start": m.start,
+                    "end": m.end,
+                    "sentence": text[a:b],
+                    "method": "lexical",
                 }
             out.extend(sorted(found.values(), key=lambda r: r["start"]))
         return out
 
     def _transform_clean(self, texts: list[str]) -> list[list[dict]]:
         per_text_sentences = [split_sentences(text) for text in texts]
-        results: list[list[dict]] = [
-            self._lexical_text(text, sents) for text, sents in zip(texts, per_text_sentences)
-        ]
+        results: list[list[dict]] = [self._lexical_text(text, sents) for text, sents in zip(texts, per_text_sentences)]
         if self.semantic:
             flat = [(t, a, b) for t, sents in enumerate(per_text_sentences) for a, b in sents]
             # Embed each distinct sentence once: adverts repeat boilerplate lines.
@@ -363,8 +365,14 @@ class SkillExtractor:
                 for skill, score in hits:
                     if skill not in lexical_here:
                         results[t].append(
-                            {"skill": skill, "score": score, "start": a, "end": b,
-                             "sentence": texts[t][a:b], "method": "semantic"}
+                            {
+                                "skill": skill,
+                                "score": score,
+                                "start": a,
+                                "end": b,
+                                "sentence": texts[t][a:b],
+                                "method": "semantic",
+                            }
                         )
         for rows in results:
             rows.sort(key=lambda r: (r["start"], -r["score"]))
@@ -388,7 +396,7 @@ class SkillExtractor:
             vectors, threshold = semantic.encode(sentences), self.min_score
         out: dict[str, list[tuple[int, float]]] = {}
         for start in range(0, len(sentences), SEMANTIC_CHUNK):
-            chunk = vectors[start:start + SEMANTIC_CHUNK]
+            chunk = vectors[start : start + SEMANTIC_CHUNK]
             if self.transform_encoder == "static":
                 sims = chunk @ self.static_centroids_.T
             else:
@@ -437,11 +445,24 @@ class SkillExtractor:
         return out
 
     def get_params(self) -> dict:
-        return {name: getattr(self, name) for name in (
-            "semantic", "use_descriptions", "w_sentence", "w_description", "w_phrase", "w_phrase_description", "w_context_phrase",
-            "w_lexical", "w_prior", "transform_encoder", "min_score", "static_min_score",
-            "max_semantic_per_sentence",
-        )}
+        return {
+            name: getattr(self, name)
+            for name in (
+                "semantic",
+                "use_descriptions",
+                "w_sentence",
+                "w_description",
+                "w_phrase",
+                "w_phrase_description",
+                "w_context_phrase",
+                "w_lexical",
+                "w_prior",
+                "transform_encoder",
+                "min_score",
+                "static_min_score",
+                "max_semantic_per_sentence",
+            )
+        }
 
     def _cache_path(self) -> Path:
         return cache_path(self)
@@ -456,4 +477,6 @@ class SkillExtractor:
     ) -> pd.DataFrame:
         """One row per (advert, skill found), cached by text hash: see :func:`.corpus_cache.transform_frame`."""
         self._check_fitted()
-        return transform_frame(self, adverts, text_col=text_col, id_col=id_col, batch_size=batch_size, use_cache=use_cache)
+        return transform_frame(
+            self, adverts, text_col=text_col, id_col=id_col, batch_size=batch_size, use_cache=use_cache
+        )

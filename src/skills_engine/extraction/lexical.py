@@ -235,11 +235,13 @@ class LexicalMatcher:
         def accept(hits, i, j):
             for skill, preferred, surface in hits:
                 if surface is not None and surface.startswith(PLAIN_WORD):
-                    word, seen = surface[len(PLAIN_WORD):], surfaces[i].lower()
+                    word, seen = surface[len(PLAIN_WORD) :], surfaces[i].lower()
                     if seen not in (word, word + "s", word + "es"):
                         continue
                     found.append(Match(skill, matches[i].start(), matches[j - 1].end(), preferred, j - i))
-                elif surface is None or surface == surfaces[i] or (surface.isupper() and surfaces[i] == surface.upper()):
+                elif (
+                    surface is None or surface == surfaces[i] or (surface.isupper() and surfaces[i] == surface.upper())
+                ):
                     found.append(Match(skill, matches[i].start(), matches[j - 1].end(), preferred, j - i))
 
         # Most tokens start no label: a dict membership test per token (in C) settles them.

@@ -98,7 +98,9 @@ def _fingerprint(texts: Sequence[str]) -> str:
     return digest.hexdigest()[:16]
 
 
-def cached_encode(texts: Sequence[str], name: str, cache_dir: Path | None = None, batch_size: int = BATCH_SIZE) -> np.ndarray:
+def cached_encode(
+    texts: Sequence[str], name: str, cache_dir: Path | None = None, batch_size: int = BATCH_SIZE
+) -> np.ndarray:
     """Encode ``texts``, reusing ``<interim>/extraction/<name>-<hash>.npy`` when it exists.
 
     The hash covers the model name and every text, so a new taxonomy gives a new file.
@@ -121,23 +123,23 @@ def skill_texts(taxonomy: pd.DataFrame, use_descriptions: bool = True) -> pd.Dat
     Returns columns ``skill`` (row position in ``taxonomy``), ``text`` and ``kind``.
     """
     frame = taxonomy.reset_index(drop=True)
-    labels = (
-        frame.assign(skill=np.arange(len(frame)), text=lambda d: d["preferred_label"], kind="preferred")
-        [["skill", "text", "kind"]]
-    )
+    labels = frame.assign(skill=np.arange(len(frame)), text=lambda d: d["preferred_label"], kind="preferred")[
+        ["skill", "text", "kind"]
+    ]
     alts = (
-        frame.assign(skill=np.arange(len(frame)), text=frame["alt_labels"].map(lambda v: list(v) if v is not None else []))
+        frame.assign(
+            skill=np.arange(len(frame)), text=frame["alt_labels"].map(lambda v: list(v) if v is not None else [])
+        )
         .explode("text")
         .dropna(subset=["text"])
-        .assign(kind="alt")
-        [["skill", "text", "kind"]]
+        .assign(kind="alt")[["skill", "text", "kind"]]
     )
     parts = [labels, alts]
     if use_descriptions:
         parts.append(
-            frame.assign(skill=np.arange(len(frame)), text=frame["description"].fillna(""), kind="description")
-            .query("text.str.len() > 0")
-            [["skill", "text", "kind"]]
+            frame.assign(skill=np.arange(len(frame)), text=frame["description"].fillna(""), kind="description").query(
+                "text.str.len() > 0"
+            )[["skill", "text", "kind"]]
         )
     return (
         pd.concat(parts, ignore_index=True)
@@ -171,10 +173,14 @@ def token_vectors(texts: Sequence[str]) -> list[tuple[np.ndarray, np.ndarray]]:
     transformer = model[0].auto_model
     out: list[tuple[np.ndarray, np.ndarray]] = []
     for start in range(0, len(texts), BATCH_SIZE):
-        batch = list(texts[start:start + BATCH_SIZE])
+        batch = list(texts[start : start + BATCH_SIZE])
         encoded = tokenizer(
-            batch, padding=True, truncation=True, max_length=MAX_SEQ_LENGTH,
-            return_offsets_mapping=True, return_tensors="pt",
+            batch,
+            padding=True,
+            truncation=True,
+            max_length=MAX_SEQ_LENGTH,
+            return_offsets_mapping=True,
+            return_tensors="pt",
         )
         offsets = encoded.pop("offset_mapping").numpy()
         encoded.pop("special_tokens_mask", None)  # not a model input

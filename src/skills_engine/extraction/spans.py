@@ -67,8 +67,13 @@ def span_scores(predicted: list[set], gold: list[set]) -> dict[str, float]:
     for name, tp_p, tp_r in (("exact", exact, exact), ("partial", pred_hit, gold_hit)):
         precision = tp_p / n_pred if n_pred else 0.0
         recall = tp_r / n_gold if n_gold else 0.0
-        out.update({f"{name}_precision": round(precision, 4), f"{name}_recall": round(recall, 4),
-                    f"{name}_f1": round(f1(precision, recall), 4)})
+        out.update(
+            {
+                f"{name}_precision": round(precision, 4),
+                f"{name}_recall": round(recall, 4),
+                f"{name}_f1": round(f1(precision, recall), 4),
+            }
+        )
     return out
 
 
@@ -95,8 +100,8 @@ def phrase_scores(extractor, phrases: list[str]) -> np.ndarray:
     best = np.zeros(len(distinct), dtype=np.float32)
     labels = extractor.label_vectors_.T.copy()
     for start in range(0, len(distinct), CHUNK):
-        vectors = semantic.encode(distinct[start:start + CHUNK])
-        best[start:start + CHUNK] = (vectors @ labels).max(axis=1)
+        vectors = semantic.encode(distinct[start : start + CHUNK])
+        best[start : start + CHUNK] = (vectors @ labels).max(axis=1)
     lookup = dict(zip(distinct, best))
     return np.array([lookup[p] for p in phrases], dtype=np.float32)
 

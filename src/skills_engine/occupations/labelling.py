@@ -12,12 +12,13 @@ from skills_engine.occupations.titles import TitleNormaliser
 MIN_TITLE_CONFIDENCE = 0.6
 
 
-
 def advert_occupations(adverts: pd.DataFrame, normaliser=None) -> pd.DataFrame:
     """Canonical title and ESCO occupation for every advert (``advert_id`` plus the normaliser's columns)."""
     normaliser = normaliser or TitleNormaliser().fit()
-    return pd.concat([adverts[["advert_id"]].reset_index(drop=True), normaliser.transform(adverts["title"].reset_index(drop=True))], axis=1)
-
+    return pd.concat(
+        [adverts[["advert_id"]].reset_index(drop=True), normaliser.transform(adverts["title"].reset_index(drop=True))],
+        axis=1,
+    )
 
 
 def ensure_advert_occupations(adverts: pd.DataFrame | None = None) -> pd.DataFrame:

@@ -15,7 +15,7 @@ and stylesheet into a site folder.
 
 Differences from the service, by design: typed skills are matched to ESCO preferred labels
 and up to :data:`N_ALT_LABELS` alternative labels exactly (after
-:func:`~skills_engine.recommender.engine.normalise_label`), without the service's fuzzy matching.
+:func:`~skills_engine.recommender.resolver.normalise_label`), without the service's fuzzy matching.
 """
 
 from __future__ import annotations
@@ -29,7 +29,8 @@ from pathlib import Path
 import numpy as np
 
 from skills_engine import __version__, config, disclosure
-from skills_engine.recommender.engine import N_MISSING_SKILLS, normalise_label
+from skills_engine.recommender.engine import N_MISSING_SKILLS
+from skills_engine.recommender.resolver import normalise_label
 
 #: Format of the exported JSON; the script refuses a model with another version.
 EXPORT_VERSION = 1
@@ -65,7 +66,10 @@ def static_model(engine, meta: dict | None = None) -> dict:
     for key, uri in resolver.label_to_uri_.items():
         if uri in index and key not in preferred_keys:
             alternatives.setdefault(index[uri], []).append(key)
-    alt = ["|".join(sorted(alternatives.get(i, []), key=lambda k: (len(k), k))[:N_ALT_LABELS]) for i in range(len(skill_uris))]
+    alt = [
+        "|".join(sorted(alternatives.get(i, []), key=lambda k: (len(k), k))[:N_ALT_LABELS])
+        for i in range(len(skill_uris))
+    ]
 
     counts, weights = model.counts_.tocsr(), model.weights_.tocsr()
     sectors: dict[str, int] = {}
@@ -85,7 +89,13 @@ def static_model(engine, meta: dict | None = None) -> dict:
         if growth["sector"] is not None:
             if growth["sector"] not in sectors:
                 sectors[growth["sector"]] = len(sector_rows)
-                sector_rows.append({"name": growth["sector"], "change_12m": growth["sector_change_12m"], "as_of": growth["sector_as_of"]})
+                sector_rows.append(
+                    {
+                        "name": growth["sector"],
+                        "change_12m": growth["sector_change_12m"],
+                        "as_of": growth["sector_as_of"],
+                    }
+                )
             sector = sectors[growth["sector"]]
         regional = {}
         for r, region in enumerate(config.REGIONS):
@@ -103,8 +113,13 @@ def static_model(engine, meta: dict | None = None) -> dict:
                 "s": ordered,
                 "w": [round(weight_of.get(c, 0.0), WEIGHT_DECIMALS) for c in ordered],
                 # national salary: median, adverts behind it (None for ASHE), source code
-                "sal": [salary["national_median_gbp"], salary["national_n"] if salary["national_median_gbp"] is not None else None,
-                        "ashe" if salary["source"] and "ASHE" in salary["source"] else ("ads" if salary["source"] else None)],
+                "sal": [
+                    salary["national_median_gbp"],
+                    salary["national_n"] if salary["national_median_gbp"] is not None else None,
+                    "ashe"
+                    if salary["source"] and "ASHE" in salary["source"]
+                    else ("ads" if salary["source"] else None),
+                ],
                 "dem": national["demand"]["national_adverts"],
                 "sec": sector,
                 "r": regional,
@@ -125,7 +140,10 @@ def static_model(engine, meta: dict | None = None) -> dict:
         "min_count": int(minimum),
         "n_missing": N_MISSING_SKILLS,
         "regions": list(config.REGIONS),
-        "region_adverts": {region: disclosure.published_count(engine.region_totals_.get(region, 0), minimum) for region in config.REGIONS},
+        "region_adverts": {
+            region: disclosure.published_count(engine.region_totals_.get(region, 0), minimum)
+            for region in config.REGIONS
+        },
         "n_adverts": int(engine.n_adverts_),
         "sources": {"salary": SALARY_SOURCE, "ashe": ASHE_SOURCE, "demand": DEMAND_SOURCE, "growth": GROWTH_SOURCE},
         "skills": {"labels": labels, "alt": alt},
@@ -149,7 +167,9 @@ def export_static_model(engine, path: Path, meta: dict | None = None) -> Path:
     """
     from skills_engine.getters import atomic_write_text
 
-    return atomic_write_text(Path(path), json.dumps(static_model(engine, meta), separators=(",", ":"), ensure_ascii=False))
+    return atomic_write_text(
+        Path(path), json.dumps(static_model(engine, meta), separators=(",", ":"), ensure_ascii=False)
+    )
 
 
 def static_assets() -> list[Path]:

@@ -1,10 +1,11 @@
 """Recommender: job titles for a person's skills, with salary, demand and growth (notebook 03).
 
 Owns the rankers, ours (the skill-profile language model) and the published baselines
-(``rankers``), the engine that resolves typed skills and attaches the published evidence
-(``engine``), its readable answer (``formatting``), the training pairs and the rule that
-title-derived skills never enter training or test (``training``), the held-out evaluation with
-bootstrap intervals (``evaluation``) and the versioned engine artefact (``artifacts``).
+(``rankers``), typed skills resolved to ESCO by label, spelling or meaning (``resolver``), the
+engine that ranks and attaches the published evidence (``engine``), its readable answer
+(``formatting``), the training pairs and the rule that title-derived skills never enter
+training or test (``training``), the held-out evaluation with bootstrap intervals
+(``evaluation``) and the versioned engine artefact (``artifacts``).
 
 May import from ``data``, ``occupations``, ``extraction``, ``regional`` (growth of postings) and
 the top-level settings, paths, disclosure rules and getters; never from ``publish``,

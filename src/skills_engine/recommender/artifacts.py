@@ -71,7 +71,9 @@ def load_engine(path: Path | None = None):
             f"the engine artefact {path} was written by an older version of skills-engine ({error}); rebuild it: {BUILD_HINT}"
         ) from None
     except Exception as error:  # a truncated or foreign file: say what to do, not a traceback
-        raise EngineArtifactError(f"could not read the engine artefact {path} ({error}); rebuild it: {BUILD_HINT}") from None
+        raise EngineArtifactError(
+            f"could not read the engine artefact {path} ({error}); rebuild it: {BUILD_HINT}"
+        ) from None
     meta = payload.get("meta", {}) if isinstance(payload, dict) else {}
     if meta.get("artifact_version") != ARTIFACT_VERSION:
         raise EngineArtifactError(

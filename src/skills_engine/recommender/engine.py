@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -19,6 +18,7 @@ import pandas as pd
 from skills_engine import disclosure
 from skills_engine.config import MIN_PUBLISHED_COUNT, RANDOM_STATE, REGIONS
 from skills_engine.recommender.rankers import SkillProfileLM
+from skills_engine.recommender.resolver import SkillResolver
 
 #: Most skills one request may carry: a long CV lists about 50; 200 leaves room while
 #: keeping a request's work bounded (the API applies the same limit).
@@ -27,144 +27,11 @@ MAX_SKILLS = 200
 MAX_K = 100
 #: Missing skills listed per recommendation: enough to plan a next step, few enough to read.
 N_MISSING_SKILLS = 5
-#: Fuzzy similarity (rapidfuzz WRatio, 0-100) at which a typed skill is taken as an ESCO label
-#: without asking: 92 accepts plurals and small typos ("phlebotomys") but not different skills.
-ACCEPT_FUZZY_SCORE = 92
-#: Suggestions shown for a skill that could not be matched.
-N_SUGGESTIONS = 3
 
 SALARY_SOURCE = "median advertised salary in this project's adverts (NHS Jobs 2020, Reed, Adzuna 2013)"
 ASHE_SOURCE = "ASHE 2019 national annual earnings for the ESCO occupation, via Nesta Mapping Career Causeways"
 DEMAND_SOURCE = "adverts in this project's corpus (NHS Jobs 2020, Reed, Adzuna 2013)"
 GROWTH_SOURCE = "Indeed Hiring Lab job postings index (CC BY 4.0), 28-day mean, change over 12 months"
-
-
-def normalise_label(text: str) -> str:
-    """Lower case, punctuation folded, for matching typed skills to ESCO labels.
-
-    >>> normalise_label("  Record-Keeping ")
-    'record keeping'
-    """
-    return re.sub(r"[^a-z0-9+#]+", " ", str(text).lower()).strip()
-
-
-@dataclass
-class SkillResolution:
-    resolved: list[dict]
-    unknown: list[dict]
-    duplicates: list[str]
-
-
-#: Cosine similarity (all-MiniLM-L6-v2) at which a typed skill is taken as the nearest ESCO label
-#: when no label matches by spelling: 0.75 accepts "team leadership" -> "lead a team" (0.83) and
-#: "patient care" -> "coordinate care" (0.75), and leaves "bookeeping" -> "accounting" (0.64) to
-#: the suggestions.
-ACCEPT_SEMANTIC_SCORE = 0.75
-
-
-class SkillResolver:
-    """Maps what a person types (or an ESCO URI) to ESCO skills, with suggestions for the rest.
-
-    In order: an ESCO URI; an exact preferred or alternative label; a spelling match (typos,
-    plurals) above :data:`ACCEPT_FUZZY_SCORE`; the nearest label by meaning (all-MiniLM-L6-v2,
-    run locally) above :data:`ACCEPT_SEMANTIC_SCORE`. Anything else is returned as unknown with
-    close matches. The semantic model loads on first need and is never pickled.
-    """
-
-    def __init__(self, semantic: bool = True, accept_score: float = ACCEPT_FUZZY_SCORE,
-                 semantic_accept_score: float = ACCEPT_SEMANTIC_SCORE):
-        self.semantic = semantic
-        self.accept_score = accept_score
-        self.semantic_accept_score = semantic_accept_score
-
-    def fit(self, skills: pd.DataFrame) -> SkillResolver:
-        """``skills``: ``skill_uri``, ``preferred_label`` and optionally ``alt_labels`` (lists)."""
-        labels = skills[["skill_uri", "preferred_label"]].rename(columns={"preferred_label": "label"})
-        if "alt_labels" in skills:
-            alternatives = skills[["skill_uri", "alt_labels"]].explode("alt_labels").dropna().rename(columns={"alt_labels": "label"})
-            labels = pd.concat([labels, alternatives])
-        labels = labels.assign(key=lambda d: d["label"].map(normalise_label)).drop_duplicates("key")
-        self.label_to_uri_ = dict(zip(labels["key"], labels["skill_uri"]))
-        self.keys_ = labels["key"].tolist()
-        self.uri_to_label_ = dict(zip(skills["skill_uri"], skills["preferred_label"]))
-        self.skills_ = skills[[c for c in ("skill_uri", "preferred_label", "alt_labels", "description") if c in skills]].copy()
-        self._ranker = None
-        return self
-
-    def __getstate__(self):
-        state = self.__dict__.copy()
-        state["_ranker"] = None  # the sentence encoder is reloaded on demand, not stored
-        return state
-
-    def _semantic_ranker(self):
-        if not self.semantic:
-            return None
-        if self._ranker is None:
-            try:
-                from skills_engine.extraction.evaluate import MiniLMLabelRanker
-
-                self._ranker = MiniLMLabelRanker().fit(self.skills_)
-            except Exception:  # torch or the model package not installed: spelling only
-                self.semantic = False
-                return None
-        return self._ranker
-
-    def suggestions(self, text: str, limit: int = N_SUGGESTIONS) -> list[dict]:
-        """Close ESCO skills for ``text``: by meaning when the model is available, else by spelling."""
-        ranker = self._semantic_ranker()
-        if ranker is not None:
-            return [{"uri": uri, "label": self.uri_to_label_.get(uri, label), "score": round(float(score), 3)}
-                    for uri, label, score in ranker.rank(text, k=limit)]
-        return self._spelling_matches(text, limit)
-
-    def _spelling_matches(self, text: str, limit: int, scorer=None) -> list[dict]:
-        from rapidfuzz import fuzz, process
-
-        found, seen = [], set()
-        for key, score, _ in process.extract(normalise_label(text), self.keys_, scorer=scorer or fuzz.WRatio, limit=limit * 4):
-            uri = self.label_to_uri_[key]
-            if uri not in seen:
-                seen.add(uri)
-                found.append({"uri": uri, "label": self.uri_to_label_.get(uri, key), "score": round(float(score) / 100, 3)})
-            if len(found) == limit:
-                break
-        return found
-
-    def _match(self, text: str) -> tuple[str | None, str | None, list[dict]]:
-        from rapidfuzz import fuzz
-
-        if text in self.uri_to_label_:
-            return text, "ESCO URI", []
-        key = normalise_label(text)
-        if key in self.label_to_uri_:
-            return self.label_to_uri_[key], "ESCO label", []
-        typo = self._spelling_matches(text, 1, scorer=fuzz.ratio)
-        if typo and typo[0]["score"] * 100 >= self.accept_score:
-            return typo[0]["uri"], "close ESCO label", []
-        close = self.suggestions(text)
-        if self._ranker is not None and close and close[0]["score"] >= self.semantic_accept_score:
-            return close[0]["uri"], "nearest ESCO skill by meaning", close[1:]
-        return None, None, close
-
-    def resolve(self, inputs: Sequence[str]) -> SkillResolution:
-        resolved, unknown, duplicates, seen = [], [], [], set()
-        for raw in inputs:
-            text = str(raw).strip()
-            if not text:
-                continue
-            uri, how, close = self._match(text)
-            if uri is None:
-                unknown.append({"input": text, "suggestions": close})
-                continue
-            if uri in seen:
-                duplicates.append(text)
-                continue
-            seen.add(uri)
-            entry = {"input": text, "uri": uri, "label": self.uri_to_label_.get(uri, text), "matched_by": how}
-            if close:
-                entry["alternatives"] = close
-            resolved.append(entry)
-        return SkillResolution(resolved, unknown, duplicates)
 
 
 class Recommender:
@@ -182,8 +49,16 @@ class Recommender:
         Seed (the model is deterministic; kept for a uniform interface).
     """
 
-    def __init__(self, mu: float = 20.0, essential_weight: float = 2.0, optional_weight: float = 0.5, prior_weight: float = 0.5,
-                 min_count: int = MIN_PUBLISHED_COUNT, semantic_skills: bool = True, random_state: int = RANDOM_STATE):
+    def __init__(
+        self,
+        mu: float = 20.0,
+        essential_weight: float = 2.0,
+        optional_weight: float = 0.5,
+        prior_weight: float = 0.5,
+        min_count: int = MIN_PUBLISHED_COUNT,
+        semantic_skills: bool = True,
+        random_state: int = RANDOM_STATE,
+    ):
         self.mu = mu
         self.semantic_skills = semantic_skills
         self.essential_weight = essential_weight
@@ -222,23 +97,36 @@ class Recommender:
         region_growth
             ``geography, change_12m, latest_date`` for the twelve regions and ``United Kingdom``.
         """
-        self.model_ = SkillProfileLM(self.mu, self.essential_weight, self.optional_weight, self.prior_weight, self.random_state).fit(
-            training, occupation_skills, skills["skill_uri"].tolist(), occupations["occupation_uri"].tolist()
-        )
+        self.model_ = SkillProfileLM(
+            self.mu, self.essential_weight, self.optional_weight, self.prior_weight, self.random_state
+        ).fit(training, occupation_skills, skills["skill_uri"].tolist(), occupations["occupation_uri"].tolist())
         self.resolver_ = SkillResolver(semantic=self.semantic_skills).fit(skills)
         self.occupations_ = occupations.set_index("occupation_uri")
         self.skill_labels_ = dict(zip(skills["skill_uri"], skills["preferred_label"]))
-        self.essential_ = occupation_skills.query("relation_type == 'essential'").groupby("occupation_uri")["skill_uri"].agg(set).to_dict()
+        self.essential_ = (
+            occupation_skills.query("relation_type == 'essential'")
+            .groupby("occupation_uri")["skill_uri"]
+            .agg(set)
+            .to_dict()
+        )
         placed = adverts.dropna(subset=["occupation_uri"])
         self.n_adverts_ = len(placed)
         self.region_totals_ = placed.dropna(subset=["region"]).groupby("region").size().to_dict()
         self.demand_ = placed.groupby(["occupation_uri", "region"]).size().to_dict()
         self.national_demand_ = placed.groupby("occupation_uri").size().to_dict()
         priced = placed.dropna(subset=["salary_annual_gbp"])
-        self.salary_region_ = priced.groupby(["occupation_uri", "region"])["salary_annual_gbp"].agg(["median", "size"]).to_dict("index")
-        self.salary_national_ = priced.groupby("occupation_uri")["salary_annual_gbp"].agg(["median", "size"]).to_dict("index")
-        self.earnings_ = {} if earnings is None else earnings.set_index("occupation_uri")["annual_earnings_gbp"].dropna().to_dict()
-        self.sector_growth_ = {} if sector_growth is None else sector_growth.set_index("occupation_uri").to_dict("index")
+        self.salary_region_ = (
+            priced.groupby(["occupation_uri", "region"])["salary_annual_gbp"].agg(["median", "size"]).to_dict("index")
+        )
+        self.salary_national_ = (
+            priced.groupby("occupation_uri")["salary_annual_gbp"].agg(["median", "size"]).to_dict("index")
+        )
+        self.earnings_ = (
+            {} if earnings is None else earnings.set_index("occupation_uri")["annual_earnings_gbp"].dropna().to_dict()
+        )
+        self.sector_growth_ = (
+            {} if sector_growth is None else sector_growth.set_index("occupation_uri").to_dict("index")
+        )
         self.region_growth_ = {} if region_growth is None else region_growth.set_index("geography").to_dict("index")
         return self
 
@@ -264,7 +152,12 @@ class Recommender:
     def area_growth(self, region: str | None = None) -> dict:
         """12-month change of the Indeed postings index in ``region`` (the UK when ``None``), with its date."""
         growth = self._growth("", region)
-        return {"area": growth["area"], "change_12m": growth["area_change_12m"], "as_of": growth["area_as_of"], "source": growth["source"]}
+        return {
+            "area": growth["area"],
+            "change_12m": growth["area_change_12m"],
+            "as_of": growth["area_as_of"],
+            "source": growth["source"],
+        }
 
     def _salary(self, occupation: str, region: str | None) -> dict:
         national = self.salary_national_.get(occupation, {"median": None, "size": 0})
@@ -282,7 +175,9 @@ class Recommender:
                 "region_n": int(regional["size"]),
             }
             if not disclosure.is_published(regional["size"], self.min_count):
-                result["note"] = disclosure.suppression_note("priced adverts", region, self.min_count) + ": no regional median"
+                result["note"] = (
+                    disclosure.suppression_note("priced adverts", region, self.min_count) + ": no regional median"
+                )
         if not published:
             ashe = self.earnings_.get(occupation)
             result["note"] = disclosure.suppression_note("priced adverts", "nationally", self.min_count) + (
@@ -305,7 +200,9 @@ class Recommender:
             result |= {
                 "region_adverts": disclosure.published_count(count, self.min_count),
                 "region_share": disclosure.published_share(count, self.region_totals_.get(region, 0), self.min_count),
-                "note": None if published else disclosure.suppression_note("adverts", region, self.min_count) + ": count suppressed",
+                "note": None
+                if published
+                else disclosure.suppression_note("adverts", region, self.min_count) + ": count suppressed",
             }
         elif not disclosure.is_published(national, self.min_count):
             result["note"] = disclosure.suppression_note("adverts", "nationally", self.min_count) + ": count suppressed"
@@ -315,7 +212,9 @@ class Recommender:
         sector = self.sector_growth_.get(occupation)
         result = {
             "sector": sector["sector"] if sector else None,
-            "sector_change_12m": round(float(sector["change_12m"]), 4) if sector and pd.notna(sector["change_12m"]) else None,
+            "sector_change_12m": round(float(sector["change_12m"]), 4)
+            if sector and pd.notna(sector["change_12m"])
+            else None,
             "sector_as_of": str(pd.Timestamp(sector["latest_date"]).date()) if sector else None,
             "source": GROWTH_SOURCE,
         }
@@ -344,7 +243,9 @@ class Recommender:
             if column in have:
                 continue
             uri = self.model_.skill_uris[column]
-            missing.append({"uri": uri, "label": self.skill_labels_.get(uri, uri), "weight": round(float(data[position]), 2)})
+            missing.append(
+                {"uri": uri, "label": self.skill_labels_.get(uri, uri), "weight": round(float(data[position]), 2)}
+            )
             if len(missing) == N_MISSING_SKILLS:
                 break
         return missing
@@ -371,10 +272,16 @@ class Recommender:
         resolution = self.resolver_.resolve(skills)
         messages = []
         if resolution.duplicates:
-            messages.append(f"ignored {len(resolution.duplicates)} duplicate skill(s): {', '.join(resolution.duplicates)}")
+            messages.append(
+                f"ignored {len(resolution.duplicates)} duplicate skill(s): {', '.join(resolution.duplicates)}"
+            )
         if resolution.unknown:
             messages.append(f"{len(resolution.unknown)} skill(s) not recognised; see 'unknown' for close ESCO matches")
-        columns = [self.model_.vocabulary_.skill_index[r["uri"]] for r in resolution.resolved if r["uri"] in self.model_.vocabulary_.skill_index]
+        columns = [
+            self.model_.vocabulary_.skill_index[r["uri"]]
+            for r in resolution.resolved
+            if r["uri"] in self.model_.vocabulary_.skill_index
+        ]
         results = []
         if columns:
             scores = self.model_.score_one(columns)
@@ -390,7 +297,9 @@ class Recommender:
                         "rank": rank,
                         "occupation_uri": occupation,
                         "title": self.occupations_.at[occupation, "preferred_label"],
-                        "isco_code": self.occupations_.at[occupation, "isco_code"] if "isco_code" in self.occupations_ else None,
+                        "isco_code": self.occupations_.at[occupation, "isco_code"]
+                        if "isco_code" in self.occupations_
+                        else None,
                         "score": round(float(scores[row]), 4),
                         "matched_skills": [{"uri": u, "label": self.skill_labels_.get(u, u)} for u in matched],
                         "missing_skills": self._missing(row, have),
@@ -426,8 +335,14 @@ class Recommender:
         skills = []
         for position in np.argsort(-profile.data, kind="stable")[:n_skills]:
             uri = self.model_.skill_uris[profile.indices[position]]
-            skills.append({"uri": uri, "label": self.skill_labels_.get(uri, uri), "weight": round(float(profile.data[position]), 2),
-                           "essential": uri in essential})
+            skills.append(
+                {
+                    "uri": uri,
+                    "label": self.skill_labels_.get(uri, uri),
+                    "weight": round(float(profile.data[position]), 2),
+                    "essential": uri in essential,
+                }
+            )
         description = info.get("description")
         return {
             "occupation_uri": occupation,
@@ -436,10 +351,7 @@ class Recommender:
             "description": description if isinstance(description, str) else None,
             "skills": skills,
             "national": self.evidence(occupation),
-            "regions": [
-                {"region": region, **self.evidence(occupation, region)}
-                for region in REGIONS
-            ],
+            "regions": [{"region": region, **self.evidence(occupation, region)} for region in REGIONS],
         }
 
     def region_summary(self, region: str, n_occupations: int = 20) -> dict:
@@ -451,20 +363,28 @@ class Recommender:
             raise ValueError(f"unknown region {region!r}; choose one of: {', '.join(REGIONS)}")
         total = int(self.region_totals_.get(region, 0))
         counts = sorted(
-            ((n, occ) for (occ, where), n in self.demand_.items() if where == region and disclosure.is_published(n, self.min_count)),
+            (
+                (n, occ)
+                for (occ, where), n in self.demand_.items()
+                if where == region and disclosure.is_published(n, self.min_count)
+            ),
             reverse=True,
         )
         top = []
         for count, occupation in counts[:n_occupations]:
             salary = self.salary_region_.get((occupation, region), {"median": None, "size": 0})
-            top.append({
-                "occupation_uri": occupation,
-                "title": self.occupations_.loc[occupation, "preferred_label"] if occupation in self.occupations_.index else occupation,
-                "adverts": int(count),
-                "share": round(count / total, 5) if total else None,
-                "median_salary_gbp": disclosure.published_median(salary["median"], salary["size"], self.min_count),
-                "salary_n": int(salary["size"]),
-            })
+            top.append(
+                {
+                    "occupation_uri": occupation,
+                    "title": self.occupations_.loc[occupation, "preferred_label"]
+                    if occupation in self.occupations_.index
+                    else occupation,
+                    "adverts": int(count),
+                    "share": round(count / total, 5) if total else None,
+                    "median_salary_gbp": disclosure.published_median(salary["median"], salary["size"], self.min_count),
+                    "salary_n": int(salary["size"]),
+                }
+            )
         return {
             "region": region,
             "adverts": disclosure.published_count(total, self.min_count),

@@ -22,7 +22,9 @@ TEST_SHARE = 0.25
 N_BOOTSTRAP = 1_000
 
 
-def employer_split(adverts: pd.DataFrame, test_share: float = TEST_SHARE, random_state: int = RANDOM_STATE) -> tuple[pd.Index, pd.Index]:
+def employer_split(
+    adverts: pd.DataFrame, test_share: float = TEST_SHARE, random_state: int = RANDOM_STATE
+) -> tuple[pd.Index, pd.Index]:
     """Split adverts by employer so that no employer's adverts sit on both sides.
 
     Adverts with no employer are grouped by their own id (each is its own group).
@@ -63,7 +65,9 @@ def per_query_metrics(ranks: np.ndarray, ks: Sequence[int] = (1, 5, 10)) -> pd.D
     return pd.DataFrame(metrics)
 
 
-def summarise(per_query: pd.DataFrame, n_bootstrap: int = N_BOOTSTRAP, random_state: int = RANDOM_STATE) -> pd.DataFrame:
+def summarise(
+    per_query: pd.DataFrame, n_bootstrap: int = N_BOOTSTRAP, random_state: int = RANDOM_STATE
+) -> pd.DataFrame:
     """Mean of each metric with a 95% percentile bootstrap interval over queries.
 
     Returns one row per metric: ``metric, value, low, high, n``.
@@ -78,7 +82,9 @@ def summarise(per_query: pd.DataFrame, n_bootstrap: int = N_BOOTSTRAP, random_st
     return pd.DataFrame({"metric": per_query.columns, "value": values.mean(axis=0), "low": low, "high": high, "n": n})
 
 
-def hide_half_queries(occupation_skills: pd.DataFrame, min_essential: int = 4, random_state: int = RANDOM_STATE) -> pd.DataFrame:
+def hide_half_queries(
+    occupation_skills: pd.DataFrame, min_essential: int = 4, random_state: int = RANDOM_STATE
+) -> pd.DataFrame:
     """ESCO-derived check: for each occupation with at least ``min_essential`` essential skills,
     keep a random half of them as the query (the other half is hidden).
 
@@ -99,7 +105,6 @@ def hide_half_queries(occupation_skills: pd.DataFrame, min_essential: int = 4, r
 def default_methods(random_state: int = RANDOM_STATE) -> dict:
     """A fresh instance of every compared method (:data:`skills_engine.recommender.rankers.METHODS`)."""
     return {name: cls(random_state=random_state) for name, cls in rankers.METHODS.items()}
-
 
 
 def evaluate_methods(
@@ -126,7 +131,11 @@ def evaluate_methods(
     skill_uris = skills["skill_uri"].tolist()
     occupation_uris = occupations["occupation_uri"].tolist()
     occupation_position = {uri: i for i, uri in enumerate(occupation_uris)}
-    queries = test.groupby("advert_id").agg(skills=("skill_uri", list), occupation_uri=("occupation_uri", "first")).reset_index()
+    queries = (
+        test.groupby("advert_id")
+        .agg(skills=("skill_uri", list), occupation_uri=("occupation_uri", "first"))
+        .reset_index()
+    )
     queries = queries.loc[queries["occupation_uri"].isin(occupation_position)].reset_index(drop=True)
     query_matrix = rankers.query_matrix(queries["skills"].tolist(), skill_uris)
     truth = queries["occupation_uri"].map(occupation_position).to_numpy()
@@ -137,7 +146,10 @@ def evaluate_methods(
         model.fit(train, occupation_skills, skill_uris, occupation_uris)
         fitted = time.perf_counter()
         ranks = ranks_of_truth(model.score(query_matrix), truth)
-        timings[name] = {"fit_seconds": round(fitted - started, 2), "score_seconds": round(time.perf_counter() - fitted, 2)}
+        timings[name] = {
+            "fit_seconds": round(fitted - started, 2),
+            "score_seconds": round(time.perf_counter() - fitted, 2),
+        }
         metrics = per_query_metrics(ranks)
         per_query.append(pd.concat([context, metrics.assign(rank=ranks, method=name)], axis=1))
         summaries.append(summarise(metrics, n_bootstrap=n_bootstrap, random_state=random_state).assign(method=name))
@@ -150,7 +162,6 @@ def evaluate_methods(
     }
 
 
-
 def breakdown(per_query: pd.DataFrame, by: str, metric: str = "top5", min_count: int = 30) -> pd.DataFrame:
     """A metric by method and group (source or region), groups with fewer than ``min_count`` queries dropped."""
     counts = per_query.groupby([by, "method"]).size().rename("n")
@@ -158,9 +169,14 @@ def breakdown(per_query: pd.DataFrame, by: str, metric: str = "top5", min_count:
     return table.query("n >= @min_count").pivot_table(index=by, columns="method", values=metric).round(3)
 
 
-
-def hide_half_check(occupations: pd.DataFrame, occupation_skills: pd.DataFrame, skills: pd.DataFrame, training_pairs: pd.DataFrame,
-                    methods: dict | None = None, random_state: int = RANDOM_STATE) -> pd.DataFrame:
+def hide_half_check(
+    occupations: pd.DataFrame,
+    occupation_skills: pd.DataFrame,
+    skills: pd.DataFrame,
+    training_pairs: pd.DataFrame,
+    methods: dict | None = None,
+    random_state: int = RANDOM_STATE,
+) -> pd.DataFrame:
     """ESCO-derived check: hide half of each occupation's essential skills, rank with the rest."""
     methods = methods or default_methods(random_state)
     queries = hide_half_queries(occupation_skills, random_state=random_state)
@@ -177,22 +193,24 @@ def hide_half_check(occupations: pd.DataFrame, occupation_skills: pd.DataFrame, 
     return pd.concat(rows, ignore_index=True)
 
 
-
 def evaluate_from_tables(n_bootstrap: int = N_BOOTSTRAP, random_state: int = RANDOM_STATE) -> dict:
     """Run :func:`evaluate_methods` on the processed tables (the CLI's ``eval-recommend``)."""
     adverts = getters.read_adverts()
     advert_skills = getters.read_processed("advert_skills")
     training_pairs = build_training(advert_skills, ensure_advert_occupations(adverts))
     return evaluate_methods(
-        adverts, training_pairs, getters.read_esco_occupations(), getters.read_occupation_skills(), getters.read_esco_skills(),
-        random_state=random_state, n_bootstrap=n_bootstrap,
+        adverts,
+        training_pairs,
+        getters.read_esco_occupations(),
+        getters.read_occupation_skills(),
+        getters.read_esco_skills(),
+        random_state=random_state,
+        n_bootstrap=n_bootstrap,
     )
-
 
 
 #: The method the project ships, as the evaluation JSON names it.
 MODEL_NAME = "skill_profile_lm"
-
 
 
 def evaluation_json(result: dict) -> dict:
@@ -201,7 +219,10 @@ def evaluation_json(result: dict) -> dict:
     for name, frame in result["summary"].groupby("method", sort=False):
         indexed = frame.set_index("metric")
         methods[name] = {metric: round(float(indexed.loc[metric, "value"]), 4) for metric in indexed.index} | {
-            f"{metric}_interval": [round(float(indexed.loc[metric, "low"]), 4), round(float(indexed.loc[metric, "high"]), 4)]
+            f"{metric}_interval": [
+                round(float(indexed.loc[metric, "low"]), 4),
+                round(float(indexed.loc[metric, "high"]), 4),
+            ]
             for metric in ("top1", "top5", "top10", "mrr")
         }
     return {"model": MODEL_NAME, "n_test": int(result["n_test"]), "methods": methods}

@@ -38,17 +38,29 @@ def format_answer(answer: dict) -> str:
                 f"{growth['sector'] or '—'} {_percent(growth['sector_change_12m'])}",
             ]
         )
-    headers = ["#", "job title (ESCO)", "your matching skills", "skills to add", "median salary UK",
-               *([f"median in {region}"] if region else []), f"adverts ({region or 'UK'})", "sector growth 12m"]
+    headers = [
+        "#",
+        "job title (ESCO)",
+        "your matching skills",
+        "skills to add",
+        "median salary UK",
+        *([f"median in {region}"] if region else []),
+        f"adverts ({region or 'UK'})",
+        "sector growth 12m",
+    ]
     lines = []
     if answer["query"]["skills"]:
-        lines.append("skills understood: " + "; ".join(f"{s['input']} → {s['label']}" for s in answer["query"]["skills"]))
+        lines.append(
+            "skills understood: " + "; ".join(f"{s['input']} → {s['label']}" for s in answer["query"]["skills"])
+        )
     for unknown in answer["query"]["unknown"]:
         close = ", ".join(s["label"] for s in unknown["suggestions"]) or "no close match"
         lines.append(f"not recognised: {unknown['input']!r} (did you mean: {close}?)")
     lines.extend(answer["messages"])
     if rows:
         lines.append(tabulate(rows, headers=headers, tablefmt="simple", missingval="—"))
-        lines.append(f"salary: {SALARY_SOURCE}; blanks mean fewer than {MIN_PUBLISHED_COUNT} adverts (ASHE 2019 shown where labelled).")
+        lines.append(
+            f"salary: {SALARY_SOURCE}; blanks mean fewer than {MIN_PUBLISHED_COUNT} adverts (ASHE 2019 shown where labelled)."
+        )
         lines.append(f"demand: {DEMAND_SOURCE}. growth: {GROWTH_SOURCE}.")
     return "\n".join(lines)

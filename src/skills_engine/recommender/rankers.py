@@ -89,24 +89,43 @@ class SkillProfileLM:
         Unused (the model is deterministic); kept for a uniform interface.
     """
 
-    def __init__(self, mu: float = 20.0, essential_weight: float = 2.0, optional_weight: float = 0.5, prior_weight: float = 0.5,
-                 random_state: int = 42):
+    def __init__(
+        self,
+        mu: float = 20.0,
+        essential_weight: float = 2.0,
+        optional_weight: float = 0.5,
+        prior_weight: float = 0.5,
+        random_state: int = 42,
+    ):
         self.mu = mu
         self.essential_weight = essential_weight
         self.optional_weight = optional_weight
         self.prior_weight = prior_weight
         self.random_state = random_state
 
-    def fit(self, training: pd.DataFrame, occupation_skills: pd.DataFrame, skill_uris: Sequence[str],
-            occupation_uris: Sequence[str]) -> SkillProfileLM:
+    def fit(
+        self,
+        training: pd.DataFrame,
+        occupation_skills: pd.DataFrame,
+        skill_uris: Sequence[str],
+        occupation_uris: Sequence[str],
+    ) -> SkillProfileLM:
         vocab = _Vocabulary(skill_uris, occupation_uris)
-        relation_weight = occupation_skills["relation_type"].map({"essential": self.essential_weight, "optional": self.optional_weight}).fillna(0)
-        counts = vocab.matrix(training, "occupation_uri") + vocab.matrix(occupation_skills, "occupation_uri", relation_weight)
+        relation_weight = (
+            occupation_skills["relation_type"]
+            .map({"essential": self.essential_weight, "optional": self.optional_weight})
+            .fillna(0)
+        )
+        counts = vocab.matrix(training, "occupation_uri") + vocab.matrix(
+            occupation_skills, "occupation_uri", relation_weight
+        )
         column_totals = np.asarray(counts.sum(axis=0)).ravel()
         background = (column_totals + 1.0) / (column_totals.sum() + len(vocab.skill_uris))
         weights = counts.tocoo()
         weights.data = np.log1p(weights.data / (self.mu * background[weights.col]))
-        adverts_per_occupation = training.drop_duplicates("advert_id")["occupation_uri"].map(vocab.occupation_index).dropna().astype(int)
+        adverts_per_occupation = (
+            training.drop_duplicates("advert_id")["occupation_uri"].map(vocab.occupation_index).dropna().astype(int)
+        )
         advert_counts = np.bincount(adverts_per_occupation, minlength=len(vocab.occupation_uris))
         self.vocabulary_ = vocab
         self.counts_ = counts.tocsr()
@@ -126,7 +145,11 @@ class SkillProfileLM:
     def score_one(self, skill_columns: Sequence[int]) -> np.ndarray:
         """Fast path for one query given its skill column indexes (the API's hot path)."""
         columns = list(skill_columns)
-        matched = np.asarray(self.weights_[:, columns].sum(axis=1)).ravel() if columns else np.zeros(len(self.occupation_uris))
+        matched = (
+            np.asarray(self.weights_[:, columns].sum(axis=1)).ravel()
+            if columns
+            else np.zeros(len(self.occupation_uris))
+        )
         return matched - len(columns) * self.length_penalty_ + self.prior_weight * self.log_prior_
 
 

@@ -16,8 +16,9 @@ from skills_engine.recommender.engine import Recommender
 from skills_engine.regional import growth
 
 
-def build_training(advert_skills: pd.DataFrame, occupations_of_adverts: pd.DataFrame,
-                   min_confidence: float = MIN_TITLE_CONFIDENCE) -> pd.DataFrame:
+def build_training(
+    advert_skills: pd.DataFrame, occupations_of_adverts: pd.DataFrame, min_confidence: float = MIN_TITLE_CONFIDENCE
+) -> pd.DataFrame:
     """(advert, occupation, skill) rows for adverts whose skills come from their own text."""
     trusted = occupations_of_adverts.query("confidence >= @min_confidence").dropna(subset=["occupation_uri"])
     return (
@@ -27,11 +28,14 @@ def build_training(advert_skills: pd.DataFrame, occupations_of_adverts: pd.DataF
     )
 
 
-def fit_engine(adverts: pd.DataFrame, occupations_of_adverts: pd.DataFrame, advert_skills: pd.DataFrame, **params) -> Recommender:
+def fit_engine(
+    adverts: pd.DataFrame, occupations_of_adverts: pd.DataFrame, advert_skills: pd.DataFrame, **params
+) -> Recommender:
     """Fit the recommender on every advert, with ESCO, earnings and growth from the processed tables."""
     occupations = getters.read_esco_occupations()
     evidence = adverts[["advert_id", "region", "salary_annual_gbp"]].merge(
-        occupations_of_adverts.loc[lambda d: d["confidence"] >= MIN_TITLE_CONFIDENCE][["advert_id", "occupation_uri"]], on="advert_id"
+        occupations_of_adverts.loc[lambda d: d["confidence"] >= MIN_TITLE_CONFIDENCE][["advert_id", "occupation_uri"]],
+        on="advert_id",
     )
     return Recommender(**params).fit(
         evidence,
@@ -41,7 +45,9 @@ def fit_engine(adverts: pd.DataFrame, occupations_of_adverts: pd.DataFrame, adve
         getters.read_esco_skills(),
         earnings=getters.read_processed("occupation_earnings"),
         sector_growth=growth.occupation_sector_growth(occupations, getters.read_processed("indeed_sector")),
-        region_growth=growth.region_growth(getters.read_processed("indeed_regional"), getters.read_processed("indeed_national")),
+        region_growth=growth.region_growth(
+            getters.read_processed("indeed_regional"), getters.read_processed("indeed_national")
+        ),
     )
 
 
@@ -55,5 +61,3 @@ def build_engine(**params) -> Recommender:
             "data/processed/advert_skills.parquet is missing: run `skills-engine extract` (or notebook 02) first"
         ) from None
     return fit_engine(adverts, ensure_advert_occupations(adverts), advert_skills, **params)
-
-

@@ -19,12 +19,15 @@ N_BOOTSTRAP = 1_000
 #: Two-sided coverage of every interval (95%).
 INTERVAL = 0.95
 
+
 def _alpha() -> tuple[float, float]:
     tail = (1 - INTERVAL) / 2 * 100
     return tail, 100 - tail
 
 
-def item_region_counts(items: pd.DataFrame, adverts: pd.DataFrame, item_col: str, label_col: str | None = None) -> tuple[pd.DataFrame, pd.Series]:
+def item_region_counts(
+    items: pd.DataFrame, adverts: pd.DataFrame, item_col: str, label_col: str | None = None
+) -> tuple[pd.DataFrame, pd.Series]:
     """Adverts asking for each item in each region, and the number of adverts per region.
 
     Computed once for the whole country, then reused for every region's comparison.
@@ -114,7 +117,9 @@ def compare_from_counts(
         )
     )
     rng = np.random.default_rng(random_state)
-    region_draws = rng.binomial(n_region, np.clip(table["region_share"].to_numpy(), 0, 1), size=(n_bootstrap, len(table))) / max(n_region, 1)
+    region_draws = rng.binomial(
+        n_region, np.clip(table["region_share"].to_numpy(), 0, 1), size=(n_bootstrap, len(table))
+    ) / max(n_region, 1)
     rest_draws = rng.binomial(n_rest, np.clip(table["rest_share"].to_numpy(), 0, 1), size=(n_bootstrap, len(table)))
     national_draws = (region_draws * n_region + rest_draws) / max(n_national, 1)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -125,7 +130,13 @@ def compare_from_counts(
         low = high = np.full(len(table), np.nan)
     suppressed_columns = ("region_adverts", "region_share", "location_quotient", "lq_low", "lq_high")
     return (
-        table.assign(lq_low=low, lq_high=high, n_region=n_region, n_national=n_national, suppressed=disclosure.suppressed_mask(table["region_adverts"], min_count))
+        table.assign(
+            lq_low=low,
+            lq_high=high,
+            n_region=n_region,
+            n_national=n_national,
+            suppressed=disclosure.suppressed_mask(table["region_adverts"], min_count),
+        )
         .assign(**{c: lambda d, c=c: d[c].mask(d["suppressed"]) for c in suppressed_columns})
         .sort_values("national_adverts", ascending=False, ignore_index=True)
     )
@@ -171,9 +182,26 @@ def median_salary_comparison(
                 "suppressed": False,
             }
         else:
-            row |= {"region_median": np.nan, "rest_median": np.nan, "ratio": np.nan, "ratio_low": np.nan, "ratio_high": np.nan, "suppressed": True}
+            row |= {
+                "region_median": np.nan,
+                "rest_median": np.nan,
+                "ratio": np.nan,
+                "ratio_low": np.nan,
+                "ratio_high": np.nan,
+                "suppressed": True,
+            }
         rows.append(row)
-    columns = [by, "region_adverts", "rest_adverts", "region_median", "rest_median", "ratio", "ratio_low", "ratio_high", "suppressed"]
+    columns = [
+        by,
+        "region_adverts",
+        "rest_adverts",
+        "region_median",
+        "rest_median",
+        "ratio",
+        "ratio_low",
+        "ratio_high",
+        "suppressed",
+    ]
     return pd.DataFrame(rows, columns=columns).sort_values("region_adverts", ascending=False, ignore_index=True)
 
 
@@ -182,7 +210,11 @@ def regions_table(adverts: pd.DataFrame) -> pd.DataFrame:
     placed = adverts.dropna(subset=["region"])
     summary = (
         placed.groupby("region")
-        .agg(adverts=("advert_id", "size"), priced=("salary_annual_gbp", "count"), median_salary=("salary_annual_gbp", "median"))
+        .agg(
+            adverts=("advert_id", "size"),
+            priced=("salary_annual_gbp", "count"),
+            median_salary=("salary_annual_gbp", "median"),
+        )
         .reindex(list(REGIONS))
         .fillna({"adverts": 0, "priced": 0})
         .assign(share=lambda d: d["adverts"] / d["adverts"].sum())

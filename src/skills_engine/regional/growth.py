@@ -15,14 +15,13 @@ from skills_engine.occupations.sectors import sector_for_isco
 INDEX_SMOOTHING_DAYS = 28
 
 
-
 def smoothed_index(series: pd.DataFrame, days: int = INDEX_SMOOTHING_DAYS) -> pd.DataFrame:
     """Trailing ``days``-day mean of a daily index, per geography."""
-    return (
-        series.sort_values("date")
-        .assign(index_smoothed=lambda d: d.groupby("geography")["index"].transform(lambda s: s.rolling(days, min_periods=days // 2).mean()))
+    return series.sort_values("date").assign(
+        index_smoothed=lambda d: d.groupby("geography")["index"].transform(
+            lambda s: s.rolling(days, min_periods=days // 2).mean()
+        )
     )
-
 
 
 def index_growth(series: pd.DataFrame, months: int = 12, as_of: pd.Timestamp | None = None) -> pd.DataFrame:
@@ -75,12 +74,10 @@ def occupation_sector_growth(occupations: pd.DataFrame, sector_index: pd.DataFra
     )
 
 
-
 def regions_and_nation(regional_index: pd.DataFrame, national_index: pd.DataFrame) -> pd.DataFrame:
     """The twelve regional series and the national total (``geography = United Kingdom``) in one long frame."""
     national = national_index.query("series == 'total postings'")[["date", "geography", "index"]]
     return pd.concat([regional_index[["date", "geography", "index"]], national], ignore_index=True)
-
 
 
 def region_growth(regional_index: pd.DataFrame, national_index: pd.DataFrame, months: int = 12) -> pd.DataFrame:

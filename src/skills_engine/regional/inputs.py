@@ -18,7 +18,15 @@ from skills_engine.extraction.advert_skills import TITLE_DERIVED
 from skills_engine.occupations import labelling
 from skills_engine.regional import comparison, growth
 
-TABLES = ("adverts", "occupation_counts", "skill_counts", "region_totals", "text_region_totals", "region_growth", "index_series")
+TABLES = (
+    "adverts",
+    "occupation_counts",
+    "skill_counts",
+    "region_totals",
+    "text_region_totals",
+    "region_growth",
+    "index_series",
+)
 INPUTS = ("adverts", "advert_occupations", "advert_skills", "indeed_regional", "indeed_national")
 
 
@@ -42,7 +50,9 @@ def _fingerprint() -> str:
     for name in INPUTS:
         path = getters.processed_path(name)
         if not path.is_file():
-            raise FileNotFoundError(f"{path} is missing: run `make run` (notebooks 01-03) before the regional comparison")
+            raise FileNotFoundError(
+                f"{path} is missing: run `make run` (notebooks 01-03) before the regional comparison"
+            )
         stat = path.stat()
         parts.append(f"{name}:{stat.st_size}:{stat.st_mtime_ns}")
     return hashlib.sha256("|".join(parts).encode()).hexdigest()[:16]
@@ -51,14 +61,25 @@ def _fingerprint() -> str:
 def build() -> RegionalInputs:
     """Count everything the regional comparisons need, for the whole country."""
     adverts = getters.read_adverts(columns=["advert_id", "source", "region", "salary_annual_gbp"])
-    occupations = getters.read_processed("advert_occupations").loc[lambda d: d["confidence"] >= labelling.MIN_TITLE_CONFIDENCE]
-    labelled = adverts.merge(occupations[["advert_id", "occupation_uri", "occupation_label"]], on="advert_id", how="left")
+    occupations = getters.read_processed("advert_occupations").loc[
+        lambda d: d["confidence"] >= labelling.MIN_TITLE_CONFIDENCE
+    ]
+    labelled = adverts.merge(
+        occupations[["advert_id", "occupation_uri", "occupation_label"]], on="advert_id", how="left"
+    )
     advert_skills = getters.read_processed("advert_skills", columns=["advert_id", "skill_uri", "skill_label", "method"])
     from_text = advert_skills.loc[lambda d: d["method"] != TITLE_DERIVED]
-    occupation_counts, region_totals = comparison.item_region_counts(labelled.dropna(subset=["occupation_uri"]), labelled, "occupation_uri", "occupation_label")
+    occupation_counts, region_totals = comparison.item_region_counts(
+        labelled.dropna(subset=["occupation_uri"]), labelled, "occupation_uri", "occupation_label"
+    )
     text_adverts = adverts.loc[adverts["advert_id"].isin(from_text["advert_id"])]
-    skill_counts, text_region_totals = comparison.item_region_counts(from_text, text_adverts, "skill_uri", "skill_label")
-    indeed_regional, indeed_national = getters.read_processed("indeed_regional"), getters.read_processed("indeed_national")
+    skill_counts, text_region_totals = comparison.item_region_counts(
+        from_text, text_adverts, "skill_uri", "skill_label"
+    )
+    indeed_regional, indeed_national = (
+        getters.read_processed("indeed_regional"),
+        getters.read_processed("indeed_national"),
+    )
     index_series = growth.smoothed_index(growth.regions_and_nation(indeed_regional, indeed_national))
     return RegionalInputs(
         adverts=labelled,

@@ -17,8 +17,13 @@ def top_over_represented_occupation(
     ``inputs`` is :class:`skills_engine.regional.inputs.RegionalInputs`.
     """
     table = comparison.compare_from_counts(
-        inputs.occupation_counts, inputs.region_totals, region, "occupation_uri", "occupation_label",
-        n_bootstrap=n_bootstrap, random_state=random_state,
+        inputs.occupation_counts,
+        inputs.region_totals,
+        region,
+        "occupation_uri",
+        "occupation_label",
+        n_bootstrap=n_bootstrap,
+        random_state=random_state,
     )
     over, _ = comparison.over_under_represented(table, 1)
     if over.empty:
@@ -31,11 +36,15 @@ def top_over_represented_occupation(
     }
 
 
-def all_regions_table(inputs, n_bootstrap: int = comparison.N_BOOTSTRAP, random_state: int = RANDOM_STATE) -> pd.DataFrame:
+def all_regions_table(
+    inputs, n_bootstrap: int = comparison.N_BOOTSTRAP, random_state: int = RANDOM_STATE
+) -> pd.DataFrame:
     """One row per region: adverts, share, median salary, Indeed postings growth and the most
     over-represented occupation (small groups suppressed by :func:`comparison.regions_table`)."""
     growth = inputs.region_growth.set_index("geography")
-    top = pd.DataFrame([top_over_represented_occupation(inputs, region, n_bootstrap, random_state) for region in REGIONS])
+    top = pd.DataFrame(
+        [top_over_represented_occupation(inputs, region, n_bootstrap, random_state) for region in REGIONS]
+    )
     return (
         comparison.regions_table(inputs.adverts)
         .assign(

@@ -25,17 +25,25 @@ TILE_GRID: dict[str, tuple[int, int]] = {
 }
 
 
-
 def tile_grid(values: pd.Series) -> pd.DataFrame:
     """Regions with their tile-grid position and a value, ready to draw."""
     return pd.DataFrame(
-        [{"region": name, "col": col, "row": row, "value": values.get(name, np.nan)} for name, (col, row) in TILE_GRID.items()]
+        [
+            {"region": name, "col": col, "row": row, "value": values.get(name, np.nan)}
+            for name, (col, row) in TILE_GRID.items()
+        ]
     )
 
 
-
-def plot_tile_map(values: pd.Series, ax=None, title: str = "", fmt: str = "{:.0%}", cmap: str = "RdBu", center: float | None = None,
-                  highlight: str | None = None):
+def plot_tile_map(
+    values: pd.Series,
+    ax=None,
+    title: str = "",
+    fmt: str = "{:.0%}",
+    cmap: str = "RdBu",
+    center: float | None = None,
+    highlight: str | None = None,
+):
     """Draw the twelve regions as a tile grid coloured by ``values`` (a Series indexed by region)."""
     import matplotlib.pyplot as plt
     from matplotlib.colors import Normalize, TwoSlopeNorm
@@ -53,13 +61,33 @@ def plot_tile_map(values: pd.Series, ax=None, title: str = "", fmt: str = "{:.0%
     for _, tile in grid.iterrows():
         colour = "#dddddd" if pd.isna(tile["value"]) else colours(norm(tile["value"]))
         edge = "black" if tile["region"] == highlight else "white"
-        ax.add_patch(plt.Rectangle((tile["col"], -tile["row"]), 0.95, 0.95, facecolor=colour, edgecolor=edge, linewidth=3 if edge == "black" else 1))
-        label = tile["region"].replace(" and The ", "\n& the ").replace(" of ", "\nof ").replace("Northern ", "Northern\n")
+        ax.add_patch(
+            plt.Rectangle(
+                (tile["col"], -tile["row"]),
+                0.95,
+                0.95,
+                facecolor=colour,
+                edgecolor=edge,
+                linewidth=3 if edge == "black" else 1,
+            )
+        )
+        label = (
+            tile["region"].replace(" and The ", "\n& the ").replace(" of ", "\nof ").replace("Northern ", "Northern\n")
+        )
         value = "suppressed" if pd.isna(tile["value"]) else fmt.format(tile["value"])
         red, green, blue = (0.87, 0.87, 0.87) if isinstance(colour, str) else colour[:3]
         ink = "white" if 0.299 * red + 0.587 * green + 0.114 * blue < 0.5 else "black"
         ax.text(tile["col"] + 0.475, -tile["row"] + 0.55, label, ha="center", va="center", fontsize=7, color=ink)
-        ax.text(tile["col"] + 0.475, -tile["row"] + 0.2, value, ha="center", va="center", fontsize=8, fontweight="bold", color=ink)
+        ax.text(
+            tile["col"] + 0.475,
+            -tile["row"] + 0.2,
+            value,
+            ha="center",
+            va="center",
+            fontsize=8,
+            fontweight="bold",
+            color=ink,
+        )
     ax.set_xlim(-0.1, 5.1)
     ax.set_ylim(-4.1, 1.1)
     ax.set_aspect("equal")

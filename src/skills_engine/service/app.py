@@ -54,12 +54,14 @@ def install(state: State, fitted, provenance: dict) -> None:
     state.skills = SkillIndex(fitted.resolver_.label_to_uri_, fitted.resolver_.uri_to_label_)
     occupation_uris = fitted.model_.occupation_uris
     # An occupation is addressed by its full URI or by the URI's last segment (the ESCO UUID).
-    state.occupations = ({uri.rstrip("/").rsplit("/", 1)[-1]: uri for uri in occupation_uris}
-                         | {uri: uri for uri in occupation_uris})
+    state.occupations = {uri.rstrip("/").rsplit("/", 1)[-1]: uri for uri in occupation_uris} | {
+        uri: uri for uri in occupation_uris
+    }
 
 
-def create_app(engine=None, meta: dict | None = None, artifact: Path | None = None,
-               origins: list[str] | None = None) -> FastAPI:
+def create_app(
+    engine=None, meta: dict | None = None, artifact: Path | None = None, origins: list[str] | None = None
+) -> FastAPI:
     """Build the API app.
 
     Parameters

@@ -85,8 +85,11 @@ class BodyLimitMiddleware:
         import orjson
 
         body = orjson.dumps({"detail": detail})
-        headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
-                   (b"connection", b"close")]
+        headers = [
+            (b"content-type", b"application/json"),
+            (b"content-length", str(len(body)).encode()),
+            (b"connection", b"close"),
+        ]
         await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": body})
 
@@ -99,6 +102,11 @@ def add_middleware(app: FastAPI, origins: list[str] | None = None) -> None:
     """
     allowed = cors_origins() if origins is None else origins
     if allowed:
-        app.add_middleware(CORSMiddleware, allow_origins=allowed, allow_methods=["GET", "POST"],
-                           allow_headers=["Content-Type"], max_age=600)
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=allowed,
+            allow_methods=["GET", "POST"],
+            allow_headers=["Content-Type"],
+            max_age=600,
+        )
     app.add_middleware(BodyLimitMiddleware, max_bytes=MAX_BODY_BYTES)

@@ -40,16 +40,21 @@ SkillText = Annotated[str, StringConstraints(max_length=MAX_SKILL_CHARS)]
 class RecommendRequest(BaseModel):
     """What a person knows, where they look for work, and how many job titles to return."""
 
-    model_config = ConfigDict(extra="forbid", json_schema_extra={
-        "examples": [{"skills": ["patient care", "phlebotomy", "record keeping"], "region": "North East", "k": 10}]
-    })
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [{"skills": ["patient care", "phlebotomy", "record keeping"], "region": "North East", "k": 10}]
+        },
+    )
 
     skills: list[SkillText] = Field(
-        ..., min_length=1, max_length=MAX_SKILLS,
+        ...,
+        min_length=1,
+        max_length=MAX_SKILLS,
         description=f"Skills as typed (free text, matched to ESCO labels) or ESCO skill URIs; 1 to {MAX_SKILLS}.",
     )
     region: Annotated[str, StringConstraints(max_length=60)] | None = Field(
-        None, description="A UK region by name (\"North East\") or slug (\"north-east\"); omit for the UK as a whole."
+        None, description='A UK region by name ("North East") or slug ("north-east"); omit for the UK as a whole.'
     )
     k: int = Field(10, ge=1, le=MAX_K, description=f"How many job titles to return, 1 to {MAX_K}.")
 
@@ -125,5 +130,7 @@ class OccupationProfile(BaseModel):
     regions: list[dict]
 
 
-ERRORS = {422: {"model": Problem, "description": "Input that cannot be used; `detail` says why."},
-          413: {"model": Problem, "description": f"Body over {MAX_BODY_BYTES // 1024} KB."}}
+ERRORS = {
+    422: {"model": Problem, "description": "Input that cannot be used; `detail` says why."},
+    413: {"model": Problem, "description": f"Body over {MAX_BODY_BYTES // 1024} KB."},
+}

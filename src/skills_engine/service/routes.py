@@ -21,7 +21,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from skills_engine import __version__, config
-from skills_engine.recommender.engine import normalise_label
+from skills_engine.recommender.resolver import normalise_label
 from skills_engine.service.models import (
     ERRORS,
     HEALTH_FIELDS,
@@ -47,8 +47,11 @@ def _json(content: Any, status_code: int = 200) -> Response:
     """A JSON response serialised by orjson: answers are already plain data, so skip pydantic."""
     import orjson
 
-    return Response(orjson.dumps(content, option=orjson.OPT_SERIALIZE_NUMPY, default=str), status_code=status_code,
-                    media_type="application/json")
+    return Response(
+        orjson.dumps(content, option=orjson.OPT_SERIALIZE_NUMPY, default=str),
+        status_code=status_code,
+        media_type="application/json",
+    )
 
 
 def region_from(text: str) -> str | None:
@@ -118,7 +121,8 @@ def all_exact(resolver, skills: list[str]) -> bool:
 
 async def invalid(_request: Request, error: RequestValidationError) -> Response:
     errors = [
-        {"where": "body", "problem": "not valid JSON"} if item.get("type") == "json_invalid"
+        {"where": "body", "problem": "not valid JSON"}
+        if item.get("type") == "json_invalid"
         else {"where": ".".join(str(part) for part in item.get("loc", ())), "problem": item.get("msg", "invalid")}
         for item in error.errors()
     ]
@@ -148,8 +152,15 @@ def health(request: Request) -> Response:
     """The service is up; which engine artefact it answers from."""
     state = request.app.state
     fitted = state.engine
-    return _json({"status": "ok", "version": __version__, "engine": {key: state.meta.get(key) for key in HEALTH_FIELDS},
-                  "occupations": len(fitted.model_.occupation_uris), "skills": len(fitted.resolver_.uri_to_label_)})
+    return _json(
+        {
+            "status": "ok",
+            "version": __version__,
+            "engine": {key: state.meta.get(key) for key in HEALTH_FIELDS},
+            "occupations": len(fitted.model_.occupation_uris),
+            "skills": len(fitted.resolver_.uri_to_label_),
+        }
+    )
 
 
 @router.get("/skills", response_model=SkillSuggestions, responses=ERRORS, tags=["skills"])
@@ -169,8 +180,13 @@ async def recommend(request: Request, body: RecommendRequest) -> Response:
     if body.region is not None and body.region.strip():
         region = region_from(body.region)
         if region is None:
-            return _json({"detail": f"unknown region {body.region[:60]!r}; use one of the names or slugs in 'regions'",
-                          "regions": _region_list()}, 422)
+            return _json(
+                {
+                    "detail": f"unknown region {body.region[:60]!r}; use one of the names or slugs in 'regions'",
+                    "regions": _region_list(),
+                },
+                422,
+            )
     fitted = request.app.state.engine
     try:
         if all_exact(fitted.resolver_, body.skills):
@@ -184,8 +200,12 @@ async def recommend(request: Request, body: RecommendRequest) -> Response:
     return _json(answer | {"engine": request.app.state.meta})
 
 
-@router.get("/occupations/{occupation_id:path}", response_model=OccupationProfile, responses={404: {"model": Problem}},
-            tags=["occupations"])
+@router.get(
+    "/occupations/{occupation_id:path}",
+    response_model=OccupationProfile,
+    responses={404: {"model": Problem}},
+    tags=["occupations"],
+)
 def occupation(request: Request, occupation_id: str) -> Response:
     """One occupation: its skills, and salary, demand and growth nationally and in every region.
 
@@ -194,8 +214,13 @@ def occupation(request: Request, occupation_id: str) -> Response:
     state = request.app.state
     uri = state.occupations.get(occupation_id) or state.occupations.get(occupation_id.rstrip("/").rsplit("/", 1)[-1])
     if uri is None:
-        return _json({"detail": f"no occupation {occupation_id[:120]!r}: "
-                                "use an occupation_uri from /recommend, or its last segment"}, 404)
+        return _json(
+            {
+                "detail": f"no occupation {occupation_id[:120]!r}: "
+                "use an occupation_uri from /recommend, or its last segment"
+            },
+            404,
+        )
     profile = state.engine.occupation_profile(uri, n_skills=N_PROFILE_SKILLS)
     for item in profile["regions"]:
         item["slug"] = config.slugify(item["region"])
@@ -213,8 +238,9 @@ def region(request: Request, slug: str) -> Response:
     """A region: adverts, growth and the most advertised occupations with their median salary."""
     name = region_from(slug)
     if name is None:
-        return _json({"detail": f"no region {slug[:60]!r}; use one of the slugs in 'regions'",
-                      "regions": _region_list()}, 404)
+        return _json(
+            {"detail": f"no region {slug[:60]!r}; use one of the slugs in 'regions'", "regions": _region_list()}, 404
+        )
     summary = request.app.state.engine.region_summary(name, n_occupations=N_REGION_OCCUPATIONS)
     return _json(summary | {"slug": config.slugify(name)})
 
