@@ -29,6 +29,7 @@ NATIONAL_RUN = "national"
 #: Files under ``reports/`` that the notebooks write and the website reads.
 FINDINGS_FILE = "findings.json"
 MODEL_EVALUATION_FILE = "model_evaluation.json"
+REGIONS_FILE = "regions.json"
 #: Files under ``data/processed/``.
 SOURCING_REPORT_FILE = "sourcing_report.json"
 ENGINE_FILE = "engine.joblib"
@@ -109,3 +110,8 @@ def findings_file(root: Path = PROJECT_ROOT) -> Path:
 def model_evaluation_file(root: Path = PROJECT_ROOT) -> Path:
     """The recommender's held-out evaluation, for the model card."""
     return reports_dir(root) / MODEL_EVALUATION_FILE
+
+
+def regions_file(root: Path = PROJECT_ROOT) -> Path:
+    """The all-regions table written by notebook 05, for the website's Regions page."""
+    return reports_dir(root) / REGIONS_FILE
