@@ -7,6 +7,10 @@ SKILLS_ENGINE_DATA_DIR
 SKILLS_ENGINE_MIRROR
     A folder laid out like ``shared/mirror`` (``github/<owner>/<repo>/<commit>/<path>``).
     When set, sources are read from it instead of downloaded, and checked the same way.
+SKILLS_ENGINE_REPORTS_DIR
+    Where executed notebooks and the findings files go (default ``reports/`` of the project).
+    The end-to-end site tests point it at a temporary project so that they never overwrite a
+    user's reports.
 
 ``data/`` holds ``raw/`` (verified sources, immutable), ``interim/`` (caches: extraction,
 embeddings, regional counts) and ``processed/`` (tidy tables, the sourcing report and the
@@ -98,20 +102,25 @@ def notebooks_dir(root: Path = PROJECT_ROOT) -> Path:
     return Path(root) / NOTEBOOKS
 
 
-def reports_dir(root: Path = PROJECT_ROOT) -> Path:
-    return Path(root) / REPORTS
+def reports_dir(root: Path | None = None) -> Path:
+    """Executed notebooks, one folder per run: ``root/reports`` for a given project root, else
+    ``SKILLS_ENGINE_REPORTS_DIR`` or this project's ``reports/``."""
+    if root is not None:
+        return Path(root) / REPORTS
+    value = os.environ.get("SKILLS_ENGINE_REPORTS_DIR")
+    return Path(value).expanduser().resolve() if value else PROJECT_ROOT / REPORTS
 
 
-def findings_file(root: Path = PROJECT_ROOT) -> Path:
+def findings_file(root: Path | None = None) -> Path:
     """Headline findings recorded by the notebooks, for the home page."""
     return reports_dir(root) / FINDINGS_FILE
 
 
-def model_evaluation_file(root: Path = PROJECT_ROOT) -> Path:
+def model_evaluation_file(root: Path | None = None) -> Path:
     """The recommender's held-out evaluation, for the model card."""
     return reports_dir(root) / MODEL_EVALUATION_FILE
 
 
-def regions_file(root: Path = PROJECT_ROOT) -> Path:
+def regions_file(root: Path | None = None) -> Path:
     """The all-regions table written by notebook 05, for the website's Regions page."""
     return reports_dir(root) / REGIONS_FILE

@@ -1,0 +1,216 @@
+"""End-to-end: the notebooks executed by the runner on the real data, and the website built
+from them, as a reader sees it.
+
+The other site tests build from a hand-written notebook; this one runs every notebook through
+:func:`skills_engine.runner.execute` exactly as ``make run`` does (with ``MPLBACKEND=Agg`` in
+this process, as the Makefile exports it), into a temporary project
+(``SKILLS_ENGINE_REPORTS_DIR`` keeps the user's ``reports/`` untouched), builds the site with the
+fallback renderer and checks every report page: figures present and decodable, no table wider
+than the main column, no ``nan``/``None`` and no float with more than three decimals in the
+visible text.
+
+Needs the processed tables of ``skills-engine data`` (``make test`` builds them first), so it
+is skipped without the mirror.
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import json
+import os
+import re
+import shutil
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import nbformat
+import pytest
+from selectolax.lexbor import LexborHTMLParser
+
+from browser_support import run_chromium
+from skills_engine import getters, paths, runner
+from skills_engine.publish import render
+
+ROOT = Path(__file__).resolve().parents[1]
+#: Quick parameters: every notebook and every figure, on small samples and few resamples.
+QUICK = {"region": "North East", "n_bootstrap": 100, "max_sentences": 20, "max_span_sentences": 50}
+#: Virtual milliseconds Chromium lets the probe run before dumping the DOM.
+VIRTUAL_TIME_BUDGET_MS = 15_000
+#: Slack (CSS pixels) allowed when comparing a table's width with the main column's.
+WIDTH_SLACK_PX = 2
+#: Visible-text patterns a reader must never see: missing values printed raw, or a float
+#: carrying more digits than any figure here can support.
+RAW_MISSING = re.compile(r"\bnan\b|\bNaN\b|\bNaT\b|<NA>|\bNone\b(?!\s+[a-z])")
+LONG_FLOAT = re.compile(r"(?<![\w.:/-])\d+\.\d{4,}(?![\w.])")
+#: Identifiers that look like long floats but are not figures (arXiv ids, versions in links).
+NOT_FIGURES = re.compile(r"arXiv:\s*\d+\.\d+|https?://\S+")
+
+PROBE = """<!doctype html>
+<html><head><meta charset="utf-8"><title>probe</title></head>
+<body data-status="pending">
+<iframe id="page" style="width:1280px;height:900px;border:0"></iframe>
+<script>
+const frame = document.getElementById("page");
+frame.addEventListener("load", async () => {
+  const doc = frame.contentDocument, win = frame.contentWindow;
+  const broken = [];
+  for (const img of doc.images) {
+    const copy = new Image();
+    copy.src = img.currentSrc || img.src;
+    try { await copy.decode(); if (!copy.naturalWidth) broken.push(img.src.slice(0, 80)); }
+    catch (error) { broken.push(img.src.slice(0, 80)); }
+  }
+  const main = doc.querySelector("main") || doc.body;
+  const mainWidth = main.getBoundingClientRect().width;
+  const wide = [];
+  for (const table of main.querySelectorAll("table")) {
+    // A table inside a horizontally scrolling box is read by scrolling, never cut off.
+    let box = table;
+    for (let el = table.parentElement; el && el !== main; el = el.parentElement) {
+      const overflow = win.getComputedStyle(el).overflowX;
+      if (overflow === "auto" || overflow === "scroll") { box = el; break; }
+    }
+    const width = box.getBoundingClientRect().width;
+    if (width > mainWidth + __SLACK__) wide.push(`${Math.round(width)}px: ${table.innerText.slice(0, 60)}`);
+  }
+  const cells = [...main.querySelectorAll("td, th")].map(c => c.innerText.trim());
+  document.body.dataset.result = JSON.stringify({
+    images: doc.images.length, broken, mainWidth, wide,
+    rawCells: cells.filter(t => ["nan", "NaN", "None", "<NA>", "NaT"].includes(t)),
+    text: main.innerText,
+  });
+  document.body.dataset.status = "done";
+});
+frame.src = new URLSearchParams(location.search).get("page");
+</script>
+</body></html>
+""".replace("__SLACK__", str(WIDTH_SLACK_PX))
+
+
+@pytest.fixture(scope="module")
+def real_project(real_mirror, tmp_path_factory) -> Path:
+    """A project folder whose reports/ the runner filled from the real processed tables."""
+    if not getters.processed_path("adverts").is_file():
+        pytest.skip("processed tables not built yet: run `skills-engine data` first (make test does)")
+    root = tmp_path_factory.mktemp("real-project")
+    shutil.copy2(ROOT / "_quarto.yml", root / "_quarto.yml")
+    shutil.copytree(ROOT / "site", root / "site", ignore=shutil.ignore_patterns("_generated*"))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("SKILLS_ENGINE_REPORTS_DIR", str(root / paths.REPORTS))
+        patch.setenv("MPLBACKEND", "Agg")  # as `make run` exports it: the runner must keep it from the kernel
+        plan = runner.plan_run(overrides=QUICK, output_root=root / paths.REPORTS)
+        runner.execute(plan)
+        assert os.environ["MPLBACKEND"] == "Agg"
+    return root
+
+
+@pytest.fixture(scope="module")
+def real_site(real_project) -> Path:
+    return render.build_site(real_project, renderer="smalldocs", sourcing_report=paths.sourcing_report())
+
+
+def _report_pages(site: Path) -> list[Path]:
+    return sorted(p for p in (site / paths.REPORTS).glob("*/*.html") if p.name != "index.html")
+
+
+@pytest.mark.mirror
+def test_every_notebook_the_runner_executes_carries_its_figures(real_project):
+    executed = sorted((real_project / paths.REPORTS).glob("*/*.ipynb"))
+    assert [p.name for p in executed] == sorted(p.name for p in runner.discover_notebooks()), executed
+    for path in executed:
+        images = [
+            output
+            for cell in nbformat.read(path, 4).cells
+            if cell.cell_type == "code"
+            for output in cell.get("outputs", [])
+            if "image/png" in output.get("data", {})
+        ]
+        assert images, f"{path.name}: no figure in the executed notebook"
+
+
+@pytest.mark.mirror
+def test_every_report_page_of_the_real_site_shows_an_image(real_site):
+    pages = _report_pages(real_site)
+    assert len(pages) == len(runner.discover_notebooks()), pages
+    for page in pages:
+        images = LexborHTMLParser(page.read_text(encoding="utf-8")).css("img")
+        assert images, f"{page.relative_to(real_site)}: no image"
+
+
+@pytest.fixture(scope="module")
+def real_server(real_site) -> Iterator[str]:
+    class Handler(http.server.SimpleHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802 (the http.server API)
+            if self.path.split("?")[0] == "/__probe__.html":
+                body = PROBE.encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "text/html; charset=utf-8")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+                return None
+            return super().do_GET()
+
+        def log_message(self, *args):
+            pass
+
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Handler, directory=str(real_site)))
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+        thread.join(timeout=10)
+
+
+def _visible_problems(text: str) -> list[str]:
+    """Raw missing values and over-long floats in a page's visible text.
+
+    >>> _visible_problems("LQ 1.34 [1.15–1.52], share 12.3%, see arXiv:2505.24640")
+    []
+    >>> _visible_problems("median nan and ratio 0.123456; None")
+    ['nan', '0.123456', 'None']
+    """
+    cleaned = NOT_FIGURES.sub(" ", text)
+    found = [(m.start(), m.group()) for m in RAW_MISSING.finditer(cleaned)]
+    found += [(m.start(), m.group()) for m in LONG_FLOAT.finditer(cleaned)]
+    return [word for _, word in sorted(found)]
+
+
+@pytest.mark.mirror
+@pytest.mark.browser
+def test_report_pages_read_cleanly_in_a_browser(chromium, real_site, real_server, tmp_path):
+    profile = tmp_path / "profile"
+    profile.mkdir()
+    failures = {}
+    for page in _report_pages(real_site):
+        relative = "/" + page.relative_to(real_site).as_posix()
+        result = run_chromium(
+            chromium,
+            profile,
+            f"--virtual-time-budget={VIRTUAL_TIME_BUDGET_MS}",
+            "--dump-dom",
+            f"{real_server}/__probe__.html?page={relative}",
+        )
+        body = LexborHTMLParser(result.stdout).css_first("body")
+        assert body is not None and body.attributes.get("data-status") == "done", (
+            f"the probe did not finish on {relative}"
+        )
+        found = json.loads(body.attributes["data-result"])
+        problems = []
+        if found["images"] < 1 or found["broken"]:
+            problems.append(f"images {found['images']}, broken {found['broken']}")
+        if found["wide"]:
+            problems.append(f"tables wider than the {found['mainWidth']:.0f}px main column: {found['wide']}")
+        if found["rawCells"]:
+            problems.append(f"raw missing values in table cells: {sorted(set(found['rawCells']))}")
+        visible = _visible_problems(found["text"])
+        if visible:
+            problems.append(f"raw values in the text: {sorted(set(visible))[:10]}")
+        if problems:
+            failures[relative] = problems
+    assert not failures, json.dumps(failures, indent=1, ensure_ascii=False)
