@@ -445,9 +445,47 @@ def test_an_artefact_from_before_the_layout_is_refused_with_the_rebuild_command(
     paths.processed_dir().mkdir(parents=True)
     old = _old_layout_artefact(paths.engine_artifact())
     with pytest.raises(artifacts.EngineArtifactError, match="older version") as refused:
-        artifacts.load_engine(old)
+        artifacts.load_engine(old)  # version 1 wrote no checksum sidecar
     assert f"rebuild it: `{artifacts.BUILD_COMMAND}`" in str(refused.value)
     for command in (["recommend", "--skills", "python"], ["serve", "--artifact", str(old)]):
         result = CliRunner().invoke(app, command)
         assert result.exit_code == 1, (command, result.output)
         assert artifacts.BUILD_COMMAND in result.output and "Traceback" not in result.output
+
+
+class _RunsCodeWhenUnpickled:
+    """A pickle that, if it were ever loaded, would create a marker file: the attack to refuse."""
+
+    def __init__(self, marker: Path):
+        self.marker = marker
+
+    def __reduce__(self):
+        return (Path.touch, (self.marker,))
+
+
+def test_an_edited_or_foreign_artefact_is_refused_before_it_is_unpickled(tmp_path, engine):
+    import joblib
+
+    saved = artifacts.save_engine(engine, path=tmp_path / "engine.joblib")
+    marker = tmp_path / "code-ran"
+    joblib.dump(
+        {"engine": _RunsCodeWhenUnpickled(marker), "meta": {"artifact_version": artifacts.ARTIFACT_VERSION}}, saved
+    )
+    with pytest.raises(artifacts.EngineArtifactError, match="does not match its checksum file") as refused:
+        artifacts.load_engine(saved)
+    assert not marker.exists(), "the crafted pickle was loaded"
+    assert artifacts.BUILD_COMMAND in str(refused.value)
+    artifacts.sidecar_path(saved).unlink()
+    with pytest.raises(artifacts.EngineArtifactError, match="has no checksum file"):
+        artifacts.load_engine(saved)
+    artifacts.sidecar_path(saved).write_text("{not json")
+    with pytest.raises(artifacts.EngineArtifactError, match="unreadable checksum file"):
+        artifacts.load_engine(saved)
+    assert not marker.exists()
+
+
+def test_a_right_version_artefact_with_wrong_contents_gives_the_how_to(tmp_path):
+    wrong = artifacts.save_engine({"not": "an engine"}, path=tmp_path / "engine.joblib")
+    with pytest.raises(artifacts.EngineArtifactError, match="does not hold a fitted engine") as refused:
+        artifacts.load_engine(wrong)
+    assert artifacts.BUILD_COMMAND in str(refused.value)
