@@ -233,3 +233,71 @@ def test_real_mirror_files_verify(real_mirror: Path, tmp_path: Path):
         paths = sourcing.fetch_dataset(key, tmp_path / "raw", real_mirror)
         for path in paths.values():
             assert path.stat().st_size > 100_000
+
+
+def _folder_dataset(files: dict[str, bytes]) -> Dataset:
+    return Dataset(
+        "jobs",
+        "Jobs",
+        "none",
+        "none",
+        "demo",
+        folder=FolderSource(
+            archive_url="https://example.invalid/archive.tar.gz",
+            archive_member_prefix="repo-abc123/data/",
+            file_url_template=f"{BASE}/data/{{file}}",
+            manifest=tuple((n, sha(b), len(b)) for n, b in files.items()),
+        ),
+    )
+
+
+@pytest.fixture
+def fetched_folder(tmp_path: Path, monkeypatch) -> tuple[Dataset, Path, Path, dict[str, bytes]]:
+    """A folder source fetched from a mirror, with its completion stamp, as the only dataset."""
+    files = {"1.json": b'{"title": "Nurse"}', "2.json": b'{"title": "Porter"}'}
+    mirror = tmp_path / "mirror"
+    (mirror / "github/owner/repo/abc123/data").mkdir(parents=True)
+    for name, body in files.items():
+        (mirror / "github/owner/repo/abc123/data" / name).write_bytes(body)
+    ds = _folder_dataset(files)
+    monkeypatch.setattr(sourcing, "catalogue", lambda: (ds,))
+    raw = tmp_path / "raw"
+    sourcing.fetch_folder(ds, raw, mirror)
+    return ds, raw, mirror, files
+
+
+def test_a_raw_file_deleted_after_the_stamp_is_fetched_again(fetched_folder):
+    ds, raw, mirror, files = fetched_folder
+    (raw / "jobs" / "2.json").unlink()
+    sourcing.fetch_folder(ds, raw, mirror)
+    assert (raw / "jobs" / "2.json").read_bytes() == files["2.json"]
+    assert (raw / "jobs" / sourcing.COMPLETE_STAMP).is_file()
+
+
+def test_a_raw_file_edited_after_its_check_is_named_with_both_checksums(fetched_folder):
+    ds, raw, mirror, files = fetched_folder
+    assert sourcing.verify_raw(raw) == []
+    edited = raw / "jobs" / "1.json"
+    edited.write_bytes(b'{"title": "Norse"}')  # same size: the cheap stat check cannot see it
+    assert sourcing.fetch_folder(ds, raw, mirror) == raw / "jobs"
+    changed = sourcing.verify_raw(raw)
+    assert changed == [(edited, sha(files["1.json"]), sha(b'{"title": "Norse"}'))]
+    message = str(sourcing.RawFileChangedError(changed))
+    assert str(edited) in message and sha(files["1.json"]) in message and sha(b'{"title": "Norse"}') in message
+
+
+def test_data_verify_and_force_stop_before_building_when_a_raw_file_changed(tmp_path: Path, monkeypatch):
+    from typer.testing import CliRunner
+
+    from skills_engine.cli import app
+    from skills_engine.data import tables
+
+    changed = [(tmp_path / "raw" / "jobs" / "1.json", "a" * 64, "b" * 64)]
+    monkeypatch.setattr(sourcing, "verify_raw", lambda raw_dir=None: changed)
+    monkeypatch.setattr(sourcing, "fetch_all", lambda *a, **k: pytest.fail("fetched despite a changed raw file"))
+    for flags in (["--verify"], ["--force"]):
+        result = CliRunner().invoke(app, ["data", *flags])
+        assert result.exit_code == 1, result.output
+        assert "1.json" in result.output and "a" * 64 in result.output and "b" * 64 in result.output
+    with pytest.raises(sourcing.RawFileChangedError):
+        tables.build_data(verify=True)

@@ -38,7 +38,8 @@ def _fail(message: str) -> None:
 @app.command()
 def data(
     adzuna_file: Path | None = typer.Option(None, help="The full Kaggle Train_rev1.csv, if you have it."),
-    force: bool = typer.Option(False, help="Rebuild processed tables even if up to date."),
+    force: bool = typer.Option(False, help="Rebuild processed tables even if up to date (re-verifies raw files)."),
+    verify: bool = typer.Option(False, help="Hash every raw file again and stop if one changed since it was verified."),
     verbose: bool = typer.Option(False, "--verbose", "-v"),
 ) -> None:
     """Fetch and verify every source, then build the tidy tables in data/processed."""
@@ -46,7 +47,7 @@ def data(
 
     _setup_logging(verbose)
     try:
-        report = tables.build_data(adzuna_file, force=force)
+        report = tables.build_data(adzuna_file, force=force, verify=verify)
     except (sourcing.SourcingError, FileNotFoundError, ValueError) as error:
         _fail(str(error))
     if report.get("skipped"):

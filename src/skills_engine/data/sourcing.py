@@ -59,6 +59,21 @@ class MissingSourceError(SourcingError):
     """The mirror lacks a file the catalogue lists."""
 
 
+class RawFileChangedError(SourcingError):
+    """A file under ``data/raw/`` changed after it was verified (raw data is immutable)."""
+
+    def __init__(self, changed: list[tuple[Path, str, str]]):
+        self.changed = changed
+        lines = [f"  {path}: expected sha256 {expected}, found {actual}" for path, expected, actual in changed[:10]]
+        more = f"\n  … and {len(changed) - 10:,} more" if len(changed) > 10 else ""
+        super().__init__(
+            f"{len(changed):,} raw file(s) changed after they were verified (raw data is immutable):\n"
+            + "\n".join(lines)
+            + more
+            + "\nDelete the changed file(s) and run `skills-engine data` again to fetch verified copies."
+        )
+
+
 @dataclass(frozen=True)
 class SourceFile:
     """One pinned public file."""
@@ -312,7 +327,11 @@ def fetch_folder(ds: Dataset, raw_dir: Path | None = None, mirror: Path | None =
     stamp = target / COMPLETE_STAMP
     digest = _manifest_digest(ds.folder)
     if stamp.is_file() and stamp.read_text().strip() == digest:
-        return target
+        # A cheap look (one stat per file) that nothing went missing since the stamp was written;
+        # the full checksum pass is :func:`verify_raw` (``data --verify`` and ``--force``).
+        if not _missing_or_resized(target, ds.folder.manifest):
+            return target
+        stamp.unlink()
     target.mkdir(parents=True, exist_ok=True)
     # Files already in place from an interrupted run are trusted only if their size matches;
     # their hashes are checked below, so a corrupted leftover is fetched again.
@@ -336,6 +355,31 @@ def fetch_folder(ds: Dataset, raw_dir: Path | None = None, mirror: Path | None =
     with atomic_path(stamp) as part:
         part.write_text(digest)
     return target
+
+
+def _missing_or_resized(target: Path, manifest: Iterable[tuple[str, str, int]]) -> list[str]:
+    return [
+        name for name, _, size in manifest if not (target / name).is_file() or (target / name).stat().st_size != size
+    ]
+
+
+def verify_raw(raw_dir: Path | None = None) -> list[tuple[Path, str, str]]:
+    """Re-hash every raw file already fetched against the catalogue.
+
+    Returns ``(path, expected sha256, actual sha256)`` for each file present whose bytes
+    changed; absent files are not listed (the next fetch obtains them).
+    """
+    changed = []
+    for ds in catalogue():
+        if ds.folder is not None:
+            target = folder_path(ds, raw_dir)
+            entries = [(target / name, expected) for name, expected, _ in ds.folder.manifest]
+        else:
+            entries = [(local_path(f, raw_dir), f.sha256) for f in ds.files]
+        for path, expected in entries:
+            if path.is_file() and (actual := sha256_of(path)) != expected:
+                changed.append((path, expected, actual))
+    return changed
 
 
 def _fetch_folder_archive(ds: Dataset, target: Path, todo: list[tuple[str, str, int]]) -> list[tuple[str, str, int]]:
@@ -437,7 +481,7 @@ def data_log() -> list[dict]:
 
 
 def remove(path: Path) -> None:
-    """Delete a cached file or folder (used by ``skills-engine data --refresh``)."""
+    """Delete a cached file or folder."""
     if path.is_dir():
         shutil.rmtree(path)
     else:

@@ -48,12 +48,19 @@ def read_report() -> dict | None:
     return json.loads(path.read_text()) if path.is_file() else None
 
 
-def build_data(adzuna_path: Path | None = None, force: bool = False) -> dict:
+def build_data(adzuna_path: Path | None = None, force: bool = False, verify: bool = False) -> dict:
     """Fetch and verify every source, then build every processed table.
 
     A second call with the same inputs does no work: it finds the report's input digest
-    unchanged and every table present, and returns the stored report.
+    unchanged and every table present, and returns the stored report. With ``verify`` (and
+    always with ``force``) every raw file already on disk is hashed again first, and a file
+    that changed since it was verified stops the build with
+    :class:`~skills_engine.data.sourcing.RawFileChangedError` naming it and both checksums.
     """
+    if verify or force:
+        changed = sourcing.verify_raw()
+        if changed:
+            raise sourcing.RawFileChangedError(changed)
     digest = _inputs_digest(adzuna_path)
     previous = read_report()
     tables_present = all(getters.processed_path(name).is_file() for name in PROCESSED_TABLES)
