@@ -489,3 +489,97 @@ def test_a_right_version_artefact_with_wrong_contents_gives_the_how_to(tmp_path)
     with pytest.raises(artifacts.EngineArtifactError, match="does not hold a fitted engine") as refused:
         artifacts.load_engine(wrong)
     assert artifacts.BUILD_COMMAND in str(refused.value)
+
+
+class _SlowRanker:
+    """Stands in for MiniLMLabelRanker: counts loads, takes a while, can fail on demand."""
+
+    fits = 0
+    fail = False
+
+    def fit(self, skills):
+        import time
+
+        type(self).fits += 1
+        time.sleep(0.2)
+        if type(self).fail:
+            raise OSError("model file unreadable")
+        return self
+
+    def rank_many(self, texts, k=3):
+        return [[("skill:cooking", "cooking", 0.9)] for _ in texts]
+
+
+@pytest.fixture
+def slow_ranker(monkeypatch):
+    from skills_engine.extraction import evaluate
+
+    _SlowRanker.fits, _SlowRanker.fail = 0, False
+    monkeypatch.setattr(evaluate, "MiniLMLabelRanker", _SlowRanker)
+    return _SlowRanker
+
+
+def _semantic_resolver(recommend_world):
+    from skills_engine.recommender.resolver import SkillResolver
+
+    return SkillResolver(semantic=True).fit(recommend_world.SKILLS)
+
+
+def test_eight_concurrent_first_requests_load_the_model_once(slow_ranker, recommend_world):
+    import threading
+
+    resolver = _semantic_resolver(recommend_world)
+    threads = [threading.Thread(target=resolver.resolve, args=([f"something new {i}"],)) for i in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert slow_ranker.fits == 1
+    assert resolver.semantic_status() == {"enabled": True, "loaded": True, "loads": 1, "error": None}
+
+
+def test_a_failed_model_load_is_reported_and_retried_never_kept(slow_ranker, recommend_world, monkeypatch):
+    from skills_engine.recommender import resolver as resolver_module
+
+    slow_ranker.fail = True
+    resolver = _semantic_resolver(recommend_world)
+    resolver.resolve(["something new"])
+    status = resolver.semantic_status()
+    assert status["enabled"] and not status["loaded"] and "model file unreadable" in status["error"]
+    resolver.resolve(["something else"])
+    assert slow_ranker.fits == 1  # within the retry delay: not hammered
+    slow_ranker.fail = False
+    monkeypatch.setattr(resolver_module, "SEMANTIC_RETRY_SECONDS", 0.0)
+    resolver.resolve(["something else"])
+    assert resolver.semantic_status() == {"enabled": True, "loaded": True, "loads": 2, "error": None}
+
+
+def test_ready_says_loading_then_ready_and_health_answers_head(slow_ranker, recommend_world, engine):
+    import copy
+
+    fitted = copy.copy(engine)
+    fitted.resolver_ = _semantic_resolver(recommend_world)
+    with TestClient(service_app.create_app(fitted, {})) as client:
+        assert client.head("/health").status_code == 200
+        waiting = client.get("/ready")
+        assert waiting.status_code == 503 and waiting.json()["status"] == "loading"
+        fitted.resolver_.warm()
+        assert client.get("/ready").json() == {"status": "ready", "semantic": fitted.resolver_.semantic_status()}
+
+
+def test_phrases_past_the_cap_come_back_unknown_with_a_note(recommend_world, engine):
+    from skills_engine.recommender.resolver import SkillResolver
+
+    resolver = SkillResolver(semantic=False, max_phrases=2).fit(recommend_world.SKILLS)
+    resolution = resolver.resolve(["cookng", "weldng", "blorf one", "blorf two"])
+    assert resolution.over_cap == ["blorf one", "blorf two"]
+    assert [u["input"] for u in resolution.unknown if "note" in u] == ["blorf one", "blorf two"]
+    answer = engine.recommend(["cooking"] + [f"blorf {i}" for i in range(40)], k=3)
+    assert any("at most" in message and "matched by spelling and meaning" in message for message in answer["messages"])
+
+
+def test_the_cli_refuses_a_skill_the_api_would_refuse(engine):
+    from skills_engine.recommender.engine import MAX_SKILL_CHARS
+
+    with pytest.raises(ValueError, match=f"at most {MAX_SKILL_CHARS} characters"):
+        engine.recommend(["x" * (MAX_SKILL_CHARS + 1)])

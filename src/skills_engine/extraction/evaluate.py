@@ -192,6 +192,15 @@ class MiniLMLabelRanker:
         sims = self.vectors_ @ semantic.encode([sentence])[0]
         return _top_k(np.maximum.reduceat(sims, self.starts_), self.uris_, self.labels_, k)
 
+    def rank_many(self, sentences: list[str], k: int = 10) -> list[list[tuple[str, str, float]]]:
+        """:meth:`rank` for several sentences with one batched encode and one matrix product."""
+        from skills_engine.extraction import semantic
+
+        if not sentences:
+            return []
+        best = np.maximum.reduceat(semantic.encode(list(sentences)) @ self.vectors_.T, self.starts_, axis=1)
+        return [_top_k(row, self.uris_, self.labels_, k) for row in best]
+
 
 def _label_table(taxonomy: pd.DataFrame) -> pd.DataFrame:
     from skills_engine.extraction.semantic import skill_texts

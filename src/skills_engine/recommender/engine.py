@@ -25,6 +25,9 @@ from skills_engine.recommender.resolver import SkillResolver
 MAX_SKILLS = 200
 #: Most recommendations one request may ask for.
 MAX_K = 100
+#: Longest single skill, in characters: the longest ESCO label is under 200. The CLI and the
+#: API refuse the same inputs.
+MAX_SKILL_CHARS = 200
 #: Missing skills listed per recommendation: enough to plan a next step, few enough to read.
 N_MISSING_SKILLS = 5
 
@@ -265,6 +268,12 @@ class Recommender:
             raise ValueError("no skills given: enter at least one skill, e.g. 'patient care; record keeping'")
         if len(skills) > MAX_SKILLS:
             raise ValueError(f"{len(skills):,} skills given; at most {MAX_SKILLS} are accepted in one request")
+        too_long = next((s for s in skills if len(s) > MAX_SKILL_CHARS), None)
+        if too_long is not None:
+            raise ValueError(
+                f"a skill of {len(too_long):,} characters was given ({too_long[:40]!r}…); "
+                f"at most {MAX_SKILL_CHARS} characters are accepted per skill"
+            )
         if not 1 <= int(k) <= MAX_K:
             raise ValueError(f"k must be between 1 and {MAX_K}, got {k}")
         if region is not None and region not in REGIONS:
@@ -277,6 +286,11 @@ class Recommender:
             )
         if resolution.unknown:
             messages.append(f"{len(resolution.unknown)} skill(s) not recognised; see 'unknown' for close ESCO matches")
+        if resolution.over_cap:
+            messages.append(
+                f"{len(resolution.over_cap)} skill(s) were not matched: at most {self.resolver_.max_phrases} skills "
+                "per request that are not exact ESCO labels are matched by spelling and meaning"
+            )
         columns = [
             self.model_.vocabulary_.skill_index[r["uri"]]
             for r in resolution.resolved

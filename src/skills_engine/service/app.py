@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -41,11 +42,14 @@ from skills_engine.service.models import HEALTH_FIELDS
 from skills_engine.service.routes import EXCEPTION_HANDLERS, SkillIndex, router, static_dir
 
 # CORS_ENV lives with the middleware that reads it; it is re-exported so every setting is importable from here.
-__all__ = ["ARTIFACT_ENV", "CORS_ENV", "create_app"]
+__all__ = ["ARTIFACT_ENV", "CORS_ENV", "EAGER_MODEL_ENV", "create_app"]
 
 log = logging.getLogger(__name__)
 
 ARTIFACT_ENV = "SKILLS_ENGINE_ARTIFACT"
+#: Set to 1 to load the semantic model at start-up (in the background: ``/health`` answers at once,
+#: ``/ready`` once the model is in); unset, it loads on the first request that needs it.
+EAGER_MODEL_ENV = "SKILLS_ENGINE_EAGER_MODEL"
 
 
 def install(state: State, fitted, provenance: dict) -> None:
@@ -60,7 +64,11 @@ def install(state: State, fitted, provenance: dict) -> None:
 
 
 def create_app(
-    engine=None, meta: dict | None = None, artifact: Path | None = None, origins: list[str] | None = None
+    engine=None,
+    meta: dict | None = None,
+    artifact: Path | None = None,
+    origins: list[str] | None = None,
+    eager_model: bool | None = None,
 ) -> FastAPI:
     """Build the API app.
 
@@ -74,6 +82,8 @@ def create_app(
         ``data/processed/engine.joblib``).
     origins
         CORS origins (default ``$SKILLS_ENGINE_CORS_ORIGINS``).
+    eager_model
+        Load the semantic model at start-up, in the background (default ``$SKILLS_ENGINE_EAGER_MODEL``).
     """
 
     @asynccontextmanager
@@ -83,6 +93,8 @@ def create_app(
             # Raises EngineArtifactError with a how-to; uvicorn then refuses to start.
             install(app.state, *artifacts.load_engine(path))
             log.info("engine loaded: %s", {key: app.state.meta.get(key) for key in HEALTH_FIELDS})
+        if eager_model if eager_model is not None else os.environ.get(EAGER_MODEL_ENV) == "1":
+            threading.Thread(target=app.state.engine.resolver_.warm, name="semantic-warm-up", daemon=True).start()
         yield
 
     app = FastAPI(

@@ -2,7 +2,7 @@
 
 The models are also the OpenAPI documentation at ``/docs``: every field, bound and example shown
 there comes from here. Input is bounded: at most :data:`~skills_engine.recommender.engine.MAX_SKILLS`
-skills of :data:`MAX_SKILL_CHARS` characters, ``k`` at most :data:`~skills_engine.recommender.engine.MAX_K`,
+skills of :data:`~skills_engine.recommender.engine.MAX_SKILL_CHARS` characters, ``k`` at most :data:`~skills_engine.recommender.engine.MAX_K`,
 and :data:`MAX_BODY_BYTES` of request body.
 """
 
@@ -12,13 +12,11 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from skills_engine.recommender.engine import MAX_K, MAX_SKILLS
+from skills_engine.recommender.engine import MAX_K, MAX_SKILL_CHARS, MAX_SKILLS
 
 #: Largest request body accepted, in bytes: 200 skills of 200 characters with JSON quoting
 #: fit in about 41 KB, so 64 KB never refuses a legitimate request and bounds the work.
 MAX_BODY_BYTES = 64 * 1024
-#: Longest single skill, in characters: the longest ESCO label is under 200.
-MAX_SKILL_CHARS = 200
 #: Longest autocomplete query, in characters.
 MAX_QUERY_CHARS = 100
 #: Most autocomplete suggestions one request may ask for.
@@ -73,6 +71,13 @@ class Health(BaseModel):
     engine: dict
     occupations: int
     skills: int
+
+
+class Readiness(BaseModel):
+    """``/ready``: whether every request can be answered now, including skills matched by meaning."""
+
+    status: str = Field(description="`ready`, `loading` (the semantic model is loading) or `failed`.")
+    semantic: dict = Field(description="The semantic matcher: enabled, loaded, loads so far, last error.")
 
 
 class SkillSuggestion(BaseModel):

@@ -32,6 +32,7 @@ from skills_engine.service.models import (
     Health,
     OccupationProfile,
     Problem,
+    Readiness,
     RecommendRequest,
     RecommendResponse,
     RegionSummary,
@@ -148,8 +149,9 @@ EXCEPTION_HANDLERS = ((RequestValidationError, invalid), (StarletteHTTPException
 
 
 @router.get("/health", response_model=Health, tags=["service"])
+@router.head("/health", include_in_schema=False)
 def health(request: Request) -> Response:
-    """The service is up; which engine artefact it answers from."""
+    """Liveness: the service is up; which engine artefact it answers from (see ``/ready``)."""
     state = request.app.state
     fitted = state.engine
     return _json(
@@ -161,6 +163,16 @@ def health(request: Request) -> Response:
             "skills": len(fitted.resolver_.uri_to_label_),
         }
     )
+
+
+@router.get("/ready", response_model=Readiness, responses={503: {"model": Readiness}}, tags=["service"])
+def ready(request: Request) -> Response:
+    """Readiness: 200 once skills typed in any words can be matched by meaning (or meaning matches
+    are not installed, so spelling is all there is), 503 while the model loads or after it failed."""
+    status = request.app.state.engine.resolver_.semantic_status()
+    if not status["enabled"] or status["loaded"]:
+        return _json({"status": "ready", "semantic": status})
+    return _json({"status": "failed" if status["error"] else "loading", "semantic": status}, 503)
 
 
 @router.get("/skills", response_model=SkillSuggestions, responses=ERRORS, tags=["skills"])
