@@ -583,3 +583,31 @@ def test_the_cli_refuses_a_skill_the_api_would_refuse(engine):
 
     with pytest.raises(ValueError, match=f"at most {MAX_SKILL_CHARS} characters"):
         engine.recommend(["x" * (MAX_SKILL_CHARS + 1)])
+
+
+@pytest.mark.parametrize("k", ["5", True, 5.0])
+def test_k_must_be_an_integer_not_coerced(client, k):
+    response = client.post("/recommend", json={"skills": ["cooking"], "k": k})
+    assert response.status_code == 422, response.text
+    assert "k" in response.json()["detail"]
+
+
+def test_every_response_carries_the_security_headers(client):
+    for response in (
+        client.get("/health"),
+        client.get("/"),
+        client.get("/docs"),
+        client.post("/recommend", json={"skills": []}),
+        client.post("/recommend", content=b"x" * (MAX_BODY_BYTES + 1), headers={"content-type": "application/json"}),
+    ):
+        assert response.headers["x-content-type-options"] == "nosniff", response.request.url
+        assert response.headers["x-frame-options"] == "DENY"
+        assert "frame-ancestors 'none'" in response.headers["content-security-policy"]
+
+
+def test_the_documentation_page_loads_nothing_from_a_cdn(client):
+    page = client.get("/docs").text
+    assert "cdn." not in page and "https://" not in page.split("<body", 1)[-1], page[:500]
+    for asset in ("swagger-ui-bundle.js", "swagger-ui.css"):
+        assert f"{service_app.DOCS_ASSETS_URL}/{asset}" in page
+        assert client.get(f"{service_app.DOCS_ASSETS_URL}/{asset}").status_code == 200

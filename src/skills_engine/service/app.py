@@ -33,6 +33,7 @@ from pathlib import Path
 
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
+from fastapi_offline import FastAPIOffline
 from starlette.datastructures import State
 
 from skills_engine import __version__, config
@@ -47,6 +48,9 @@ __all__ = ["ARTIFACT_ENV", "CORS_ENV", "EAGER_MODEL_ENV", "create_app"]
 log = logging.getLogger(__name__)
 
 ARTIFACT_ENV = "SKILLS_ENGINE_ARTIFACT"
+#: Where the documentation pages' Swagger UI and ReDoc assets are served from (this package's
+#: dependency fastapi-offline ships them), so /docs loads nothing from a CDN.
+DOCS_ASSETS_URL = "/docs-assets"
 #: Set to 1 to load the semantic model at start-up (in the background: ``/health`` answers at once,
 #: ``/ready`` once the model is in); unset, it loads on the first request that needs it.
 EAGER_MODEL_ENV = "SKILLS_ENGINE_EAGER_MODEL"
@@ -97,7 +101,8 @@ def create_app(
             threading.Thread(target=app.state.engine.resolver_.warm, name="semantic-warm-up", daemon=True).start()
         yield
 
-    app = FastAPI(
+    app = FastAPIOffline(
+        static_url=DOCS_ASSETS_URL,
         title="Skills Engine API",
         version=__version__,
         description=(

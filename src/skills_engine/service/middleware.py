@@ -29,6 +29,44 @@ def cors_origins(value: str | None = None) -> list[str]:
     return [origin.strip() for origin in value.split(",") if origin.strip()]
 
 
+# --- security headers --------------------------------------------------------------------------
+
+#: Headers set on every response. The CSP allows this origin's own scripts and styles (inline
+#: ones too: the try-it and documentation pages are single files), images from data: URLs, and
+#: connections to this origin; nothing may frame the pages. The widget other sites embed is a
+#: script they load, so framing is never needed.
+SECURITY_HEADERS = (
+    (b"x-content-type-options", b"nosniff"),
+    (b"x-frame-options", b"DENY"),
+    (b"referrer-policy", b"no-referrer"),
+    (
+        b"content-security-policy",
+        b"default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
+        b"img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
+    ),
+)
+
+
+class SecurityHeadersMiddleware:
+    """Adds :data:`SECURITY_HEADERS` to every HTTP response (pure ASGI: no body buffering)."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+
+        async def with_headers(message):
+            if message["type"] == "http.response.start":
+                present = {name.lower() for name, _ in message.get("headers", [])}
+                extra = [(name, value) for name, value in SECURITY_HEADERS if name not in present]
+                message = message | {"headers": [*message.get("headers", []), *extra]}
+            await send(message)
+
+        return await self.app(scope, receive, with_headers)
+
+
 # --- request size ----------------------------------------------------------------------------
 
 
@@ -97,8 +135,9 @@ class BodyLimitMiddleware:
 def add_middleware(app: FastAPI, origins: list[str] | None = None) -> None:
     """CORS for ``origins`` (default ``$SKILLS_ENGINE_CORS_ORIGINS``; none: no CORS), then the body limit.
 
-    The body limit is added last so that it is the outermost layer: an oversized body is refused
-    before anything else reads it.
+    The body limit is added after CORS so that an oversized body is refused before anything else
+    reads it; the security headers are added last, outermost, so every response carries them,
+    the body limit's refusals included.
     """
     allowed = cors_origins() if origins is None else origins
     if allowed:
@@ -110,3 +149,4 @@ def add_middleware(app: FastAPI, origins: list[str] | None = None) -> None:
             max_age=600,
         )
     app.add_middleware(BodyLimitMiddleware, max_bytes=MAX_BODY_BYTES)
+    app.add_middleware(SecurityHeadersMiddleware)

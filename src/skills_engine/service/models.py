@@ -38,8 +38,10 @@ SkillText = Annotated[str, StringConstraints(max_length=MAX_SKILL_CHARS)]
 class RecommendRequest(BaseModel):
     """What a person knows, where they look for work, and how many job titles to return."""
 
+    # strict: "k": "5" or true is refused with a 422 saying so, never coerced to a number.
     model_config = ConfigDict(
         extra="forbid",
+        strict=True,
         json_schema_extra={
             "examples": [{"skills": ["patient care", "phlebotomy", "record keeping"], "region": "North East", "k": 10}]
         },
