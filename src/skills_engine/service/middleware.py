@@ -33,16 +33,16 @@ def cors_origins(value: str | None = None) -> list[str]:
 
 #: Headers set on every response. The CSP allows this origin's own scripts and styles (inline
 #: ones too: the try-it and documentation pages are single files), images from data: URLs, and
-#: connections to this origin; nothing may frame the pages. The widget other sites embed is a
+#: connections to this origin; no other site may frame the pages (clickjacking). The widget other sites embed is a
 #: script they load, so framing is never needed.
 SECURITY_HEADERS = (
     (b"x-content-type-options", b"nosniff"),
-    (b"x-frame-options", b"DENY"),
+    (b"x-frame-options", b"SAMEORIGIN"),
     (b"referrer-policy", b"no-referrer"),
     (
         b"content-security-policy",
         b"default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
-        b"img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
+        b"img-src 'self' data:; connect-src 'self'; frame-ancestors 'self'; base-uri 'none'; form-action 'self'",
     ),
 )
 
