@@ -359,3 +359,36 @@ def test_one_word_labels_match_only_as_preferred_words():
     # "balance" and "experiment" are one-word alternative labels: too ambiguous to use;
     # "consultant" shares a stem with "consultation" but is a different word.
     assert found == [(1, "consultations")]
+
+
+def test_transform_frame_takes_cleaned_text_as_given(taxonomy, tmp_path):
+    # Boilerplate-stripped corpus texts are cleaned already: spans must index them exactly as given.
+    extractor = SkillExtractor(semantic=False, cache_dir=tmp_path).fit(taxonomy)
+    text = "Use SQL &amp; Python"  # cleaning again would decode the entity and move "Python"
+    frame = extractor.transform_frame(pd.DataFrame({"advert_id": ["a"], "text": [text]}), text_col="text", clean=False)
+    assert sorted(text[s:e] for s, e in zip(frame["span_start"], frame["span_end"])) == ["Python", "SQL"]
+    recleaned = extractor.transform_frame(pd.DataFrame({"advert_id": ["a"], "description": [text]}))
+    assert sorted(recleaned["span_start"]) != sorted(frame["span_start"])  # another text, another cache key
+
+
+@pytest.mark.parametrize(
+    "content, problem",
+    [
+        (b"", "empty file"),
+        (b"sentence,span,sub_span,label\n", "no sentence with a gold ESCO label"),
+        (b"\x89PNG\r\n\x1a\n\x00\xff\xfe binary", "not UTF-8"),
+        (b'sentence,label\n"unclosed,quote\nx,y,z,w\n', "not a well-formed CSV"),
+        (b"text,skill\na,b\n", "missing columns"),
+    ],
+)
+def test_eval_extraction_names_the_file_for_bad_benchmark_csvs(tmp_path, content, problem):
+    from typer.testing import CliRunner
+
+    from skills_engine.cli import app
+
+    path = tmp_path / "bench.csv"
+    path.write_bytes(content)
+    result = CliRunner().invoke(app, ["eval-extraction", str(path), "--json"])
+    assert result.exit_code == 1, result.output
+    assert str(path) in result.output and problem in result.output, result.output
+    assert "Traceback" not in result.output and "NaN" not in result.output

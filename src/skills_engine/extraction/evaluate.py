@@ -23,11 +23,24 @@ MRR_DEPTH = 100
 
 
 def read_benchmark(path: str | Path) -> pd.DataFrame:
-    """A benchmark CSV, checked for the four columns."""
-    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    """A benchmark CSV, checked for its columns and for at least one sentence with a gold label.
+
+    Raises ``ValueError`` naming the file for anything that is not such a CSV: empty, binary,
+    malformed, missing the ``sentence`` or ``label`` column, or with no gold label at all.
+    """
+    try:
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
+    except pd.errors.EmptyDataError:
+        raise ValueError(f"{path}: empty file, not a skill-benchmark CSV") from None
+    except UnicodeDecodeError as error:
+        raise ValueError(f"{path}: not UTF-8 text ({error.reason} at byte {error.start}); is it a CSV?") from None
+    except pd.errors.ParserError as error:
+        raise ValueError(f"{path}: not a well-formed CSV ({str(error).strip()})") from None
     missing = {"sentence", "label"} - set(frame.columns)
     if missing:
         raise ValueError(f"{path}: not a skill-benchmark file, missing columns {sorted(missing)}")
+    if gold_sets(frame).empty:
+        raise ValueError(f"{path}: no sentence with a gold ESCO label ({len(frame):,} rows), nothing to score")
     return frame
 
 
