@@ -391,17 +391,24 @@ def live_server(artefact):
 
 
 def test_bench_api_reports_every_level(live_server):
-    result = api_load.bench_api(live_server, levels=(1, 4), requests_per_level=12)
-    assert [run["concurrency"] for run in result["runs"]] == [1, 4]
-    for run in result["runs"]:
-        assert run["requests"] == 12 and run["errors"] == 0, run
+    result = api_load.bench_api(live_server, levels=(1, 4), requests_per_level=20)
+    runs = result["runs"]
+    assert [(run["mix"], run["concurrency"]) for run in runs] == [
+        ("everyday", 1),
+        ("everyday", 4),
+        ("with_200_unknown", api_load.UNKNOWN_MIX_CONCURRENCY),
+    ]
+    for run in runs:
+        assert run["requests"] == 20 and run["errors"] == 0, run
         assert 0 < run["p50_ms"] <= run["p99_ms"] <= run["max_ms"] and run["requests_per_second"] > 0
+        assert run["health_p99_ms"] > 0
 
 
 def test_bench_api_counts_errors(live_server):
     # /recommend under a wrong path answers 404: every request is an error, none is lost
     result = api_load.bench_api(live_server + "/nowhere", levels=(2,), requests_per_level=6)
     assert result["runs"][0]["errors"] == 6 and result["runs"][0]["error_kinds"] == ["HTTP 404"]
+    assert result["runs"][0]["health_p99_ms"] > 0  # the floor is measured on the same (wrong) base URL
 
 
 def test_bench_api_json_last_line(live_server):
@@ -410,8 +417,8 @@ def test_bench_api_json_last_line(live_server):
     result = CliRunner().invoke(app, ["bench", "api", "--url", live_server, "--requests", "5", "--json"])
     assert result.exit_code == 0, result.output
     runs = json.loads(result.output.strip().splitlines()[-1])["runs"]
-    assert [run["concurrency"] for run in runs] == list(api_load.LEVELS)
-    assert {"concurrency", "requests_per_second", "p50_ms", "p99_ms", "errors"} <= set(runs[-1])
+    assert [run["concurrency"] for run in runs] == [*api_load.LEVELS, api_load.UNKNOWN_MIX_CONCURRENCY]
+    assert {"concurrency", "requests_per_second", "p50_ms", "p99_ms", "errors", "health_p99_ms"} <= set(runs[-1])
 
 
 def test_bench_api_refuses_a_remote_url():
