@@ -618,3 +618,19 @@ def test_the_documentation_page_loads_nothing_from_a_cdn(client):
     for asset in ("swagger-ui-bundle.js", "swagger-ui.css"):
         assert f"{service_app.DOCS_ASSETS_URL}/{asset}" in page
         assert client.get(f"{service_app.DOCS_ASSETS_URL}/{asset}").status_code == 200
+
+
+def test_a_recommendation_over_the_time_budget_answers_503_not_a_hang(engine, monkeypatch):
+    import copy
+    import time
+
+    from skills_engine.service import routes
+
+    slow = copy.copy(engine)
+    slow.recommend = lambda *args, **kwargs: time.sleep(1.0) or engine.recommend(*args, **kwargs)
+    monkeypatch.setattr(routes, "REQUEST_BUDGET_SECONDS", 0.2)
+    with TestClient(service_app.create_app(slow, {})) as client:
+        started = time.perf_counter()
+        response = client.post("/recommend", json={"skills": ["something typed freely"], "k": 3})
+    assert response.status_code == 503 and "longer than" in response.json()["detail"]
+    assert time.perf_counter() - started < 0.9

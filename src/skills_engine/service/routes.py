@@ -9,6 +9,7 @@ errors never show a stack trace.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from importlib import resources
 from pathlib import Path
@@ -40,6 +41,11 @@ from skills_engine.service.models import (
 )
 
 log = logging.getLogger(__name__)
+
+#: Seconds a recommendation may take before the client gets a 503 instead of waiting on. The
+#: work itself is bounded (at most ``MAX_PHRASE_SKILLS`` phrases matched, in one batch), so this
+#: catches a machine under pressure, not a request designed to be slow.
+REQUEST_BUDGET_SECONDS = 10.0
 
 router = APIRouter()
 
@@ -206,9 +212,18 @@ async def recommend(request: Request, body: RecommendRequest) -> Response:
             # only take turns on the GIL and stretch every request's latency under load.
             answer = fitted.recommend(body.skills, region=region, k=body.k)
         else:  # spelling or meaning matches take tens of milliseconds: keep the loop free
-            answer = await run_in_threadpool(fitted.recommend, body.skills, region=region, k=body.k)
+            if await request.is_disconnected():  # nobody is waiting for the answer: do no work
+                return _json({"detail": "client disconnected"}, 499)
+            answer = await asyncio.wait_for(
+                run_in_threadpool(fitted.recommend, body.skills, region=region, k=body.k),
+                timeout=REQUEST_BUDGET_SECONDS,
+            )
     except ValueError as error:
         return _json({"detail": str(error)}, 422)
+    except TimeoutError:
+        return _json(
+            {"detail": f"the answer took longer than {REQUEST_BUDGET_SECONDS:.0f} s; try again with fewer skills"}, 503
+        )
     return _json(answer | {"engine": request.app.state.meta})
 
 
