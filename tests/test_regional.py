@@ -12,10 +12,12 @@ from skills_engine.regional import comparison, growth, tiles
 
 @pytest.fixture
 def adverts() -> pd.DataFrame:
-    # 100 North East adverts paying 30k, 300 London adverts paying 40k, 10 without a region.
+    # 100 North East adverts paying 30k, 300 London adverts paying 40k, 10 without a region;
+    # every advert from its own employer (so the employer rule never bites here).
     return pd.DataFrame(
         {
             "advert_id": range(410),
+            "employer": [f"employer {i}" for i in range(410)],
             "region": ["North East"] * 100 + ["London"] * 300 + [None] * 10,
             "occupation": ["nurse"] * 410,
             "salary_annual_gbp": [30_000.0] * 100 + [40_000.0] * 300 + [50_000.0] * 10,
@@ -39,6 +41,7 @@ def test_location_quotient_arithmetic_and_interval(adverts):
     assert welding["n_region"] == 100 and welding["n_national"] == 400  # unplaced adverts excluded
     rare = table.loc["rare"]
     assert bool(rare["suppressed"]) and np.isnan(rare["location_quotient"]) and rare["national_adverts"] == 3
+    assert not bool(rare["few_employers"])  # suppressed by the adverts rule, not the employers one
     over, under = comparison.over_under_represented(table.reset_index())
     assert over["skill"].tolist() == ["welding"] and under.empty
 
@@ -75,12 +78,15 @@ def test_regions_table_suppresses_small_regions(adverts):
     table = comparison.regions_table(adverts).set_index("region")
     assert list(table.index) == list(REGIONS)
     assert table.loc["North East", "adverts"] == 100 and table.loc["North East", "median_salary"] == 30_000
+    assert table.loc["North East", "employers"] == 100
     assert table.loc["Wales", "adverts"] == 0 and bool(table.loc["Wales", "suppressed"])
     assert table["share"].sum() == pytest.approx(1.0)
 
 
 def test_items_that_carry_their_own_region_column_are_counted_once(adverts):
     items = adverts.assign(occupation="nurse")[["advert_id", "occupation", "region"]]
-    counts, totals = comparison.item_region_counts(items.dropna(subset=["region"]), adverts, "occupation")
+    counts, totals = comparison.item_region_counts(
+        items.dropna(subset=["region"]), adverts.drop(columns="employer"), "occupation"
+    )
     assert counts.set_index("region")["adverts"].to_dict() == {"London": 300, "North East": 100}
     assert totals.to_dict() == {"London": 300, "North East": 100}

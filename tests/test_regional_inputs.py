@@ -17,6 +17,7 @@ ADVERTS = pd.DataFrame(
     {
         "advert_id": ["a1", "a2", "a3", "a4", "a5", "a6"],
         "source": ["nhs_jobs", "nhs_jobs", "reed", "adzuna", "adzuna", "reed"],
+        "employer": ["Trust A", "trust  a", None, "Cafe B", None, None],
         "region": ["North East", "North East", "London", "London", "Wales", None],
         "salary_annual_gbp": [30_000.0, 31_000.0, 35_000.0, 22_000.0, np.nan, 30_000.0],
         "title": ["Nurse", "Staff Nurse", "Nurse", "Cook", "Chef", "Nurse"],
@@ -90,7 +91,14 @@ def data_dir(tmp_path, monkeypatch):
 
 
 def _counts(frame: pd.DataFrame, item: str) -> dict:
-    return {(row[item], row["region"]): row["adverts"] for _, row in frame.iterrows()}
+    return frame.groupby([item, "region"])["adverts"].sum().to_dict()
+
+
+def _clusters(frame: pd.DataFrame) -> set:
+    return {
+        (r["region"], r["source"], None if pd.isna(r["employer"]) else r["employer"], r["adverts"])
+        for _, r in frame.iterrows()
+    }
 
 
 def test_build_counts_by_hand(data_dir):
@@ -113,6 +121,24 @@ def test_build_counts_by_hand(data_dir):
     }
     assert "skill:hygiene" not in set(built.skill_counts["skill_uri"])
     assert built.text_region_totals.to_dict() == {"North East": 1, "London": 2}
+    # by source and employer cluster: a1 and a2 are one employer once names are normalised;
+    # adverts without an employer are summed in one <NA> row
+    assert set(
+        built.occupation_counts.query("region == 'North East'")[["source", "employer", "adverts"]].itertuples(
+            index=False, name=None
+        )
+    ) == {("nhs_jobs", "trust a", 2)}
+    assert _clusters(built.occupation_totals) == {
+        ("North East", "nhs_jobs", "trust a", 2),
+        ("London", "reed", None, 1),
+        ("London", "adzuna", "cafe b", 1),
+        ("Wales", "adzuna", None, 1),
+    }
+    assert _clusters(built.skill_totals) == {
+        ("North East", "nhs_jobs", "trust a", 1),
+        ("London", "reed", None, 1),
+        ("London", "adzuna", "cafe b", 1),
+    }
     labelled = built.adverts.set_index("advert_id")
     assert len(labelled) == 6 and pd.isna(labelled.loc["a4", "occupation_uri"])
     assert labelled.loc["a5", "occupation_uri"] == "occ:chef"
@@ -122,7 +148,7 @@ def test_build_counts_by_hand(data_dir):
 
 
 def _same(left: inputs.RegionalInputs, right: inputs.RegionalInputs) -> None:
-    for name in ("occupation_counts", "skill_counts"):
+    for name in ("occupation_counts", "skill_counts", "occupation_totals", "skill_totals"):
         key = [c for c in getattr(left, name).columns if c != "adverts"]
         pd.testing.assert_frame_equal(
             getattr(left, name).sort_values(key).reset_index(drop=True),
@@ -175,6 +201,22 @@ def test_load_caches_once_and_rebuilds_when_an_input_changes(data_dir, monkeypat
     # and the rebuilt counts are what the next load reads back
     monkeypatch.setattr(inputs, "build", no_build)
     _same(inputs.load(), rebuilt)
+
+
+def test_cache_written_by_an_older_layout_is_rebuilt(data_dir, monkeypatch):
+    inputs.load()
+    stamp = paths.regional_cache_dir() / "fingerprint.json"
+    assert json.loads(stamp.read_text())["version"] == inputs.CACHE_VERSION
+    calls = []
+    real_build = inputs.build
+    monkeypatch.setattr(inputs, "build", lambda: calls.append(1) or real_build())
+    monkeypatch.setattr(inputs, "CACHE_VERSION", inputs.CACHE_VERSION + 1)  # the layout changed
+    rebuilt = inputs.load()
+    assert calls == [1] and {"occupation_totals", "skill_totals"} <= set(inputs.TABLES)
+    assert json.loads(stamp.read_text())["version"] == inputs.CACHE_VERSION
+    inputs.load()
+    assert calls == [1]  # and read back, not rebuilt, next time
+    assert _clusters(rebuilt.occupation_totals) == _clusters(inputs.load().occupation_totals)
 
 
 def test_load_says_which_input_is_missing(data_dir):

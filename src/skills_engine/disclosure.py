@@ -7,6 +7,12 @@ through this module, so the rule lives in one place. The minimum itself is the n
 A group is *published* when at least ``min_count`` adverts stand behind it. Below that its
 count, and every figure computed from it (share, median, ratio), is withheld: ``None`` for a
 scalar, ``NaN`` in a table, with a ``suppressed`` flag so a reader can say what was held back.
+
+A second rule guards against one employer's template: a share, median or location quotient is
+published only when at least :data:`MIN_PUBLISHED_EMPLOYERS` distinct *known* employers stand
+behind it as well (:func:`passes_rules`, :func:`rules_mask`). Adverts whose employer is unknown
+(every Reed advert, most Adzuna ones) count towards the adverts but never as an employer: the
+rule is conservative, since two unnamed adverts may well come from one employer.
 """
 
 from __future__ import annotations
@@ -19,9 +25,19 @@ import pandas as pd
 
 from skills_engine.config import MIN_PUBLISHED_COUNT
 
+#: Fewest distinct known employers (employers, not adverts) behind a published share, median or
+#: location quotient. Adverts are not independent draws: an employer posting twenty adverts with
+#: the same "about us" paragraph is one piece of evidence, not twenty. With fewer than five
+#: employers one employer's template can dominate a figure (and its adverts be recognised); five
+#: is the usual floor of the dominance rules of statistical disclosure control (the "n-k" rules).
+MIN_PUBLISHED_EMPLOYERS = 5
+
 __all__ = [
     "MIN_PUBLISHED_COUNT",
+    "MIN_PUBLISHED_EMPLOYERS",
     "is_published",
+    "passes_rules",
+    "rules_mask",
     "published_count",
     "published_median",
     "published_share",
@@ -40,6 +56,38 @@ def is_published(count: object, min_count: int = MIN_PUBLISHED_COUNT) -> bool:
     if count is None or (isinstance(count, float) and math.isnan(count)):
         return False
     return count >= min_count
+
+
+def passes_rules(
+    adverts: object,
+    employers: object,
+    min_count: int = MIN_PUBLISHED_COUNT,
+    min_employers: int = MIN_PUBLISHED_EMPLOYERS,
+) -> bool:
+    """Whether a figure resting on ``adverts`` adverts from ``employers`` distinct known employers
+    may be published: both rules, the adverts minimum and the employers minimum.
+
+    ``employers`` counts named employers only; adverts without an employer add to ``adverts``
+    but not to ``employers`` (conservative).
+
+    >>> passes_rules(12, 5), passes_rules(12, 2), passes_rules(9, 9), passes_rules(40, None)
+    (True, False, False, False)
+    """
+    return is_published(adverts, min_count) and is_published(employers, min_employers)
+
+
+def rules_mask(
+    adverts: pd.Series | np.ndarray,
+    employers: pd.Series | np.ndarray,
+    min_count: int = MIN_PUBLISHED_COUNT,
+    min_employers: int = MIN_PUBLISHED_EMPLOYERS,
+) -> pd.Series | np.ndarray:
+    """``True`` where a group passes both rules (:func:`passes_rules` for a column; missing fails).
+
+    >>> rules_mask(pd.Series([12, 12, 3]), pd.Series([5, 2, 3])).tolist()
+    [True, False, False]
+    """
+    return ~suppressed_mask(adverts, min_count) & ~suppressed_mask(employers, min_employers)
 
 
 def published_count(count: object, min_count: int = MIN_PUBLISHED_COUNT) -> int | None:
@@ -113,3 +161,12 @@ def suppression_note(what: str, where: str, min_count: int = MIN_PUBLISHED_COUNT
     """
     place = where if where == "nationally" else f"in {where}"
     return f"fewer than {min_count} {what} {place}"
+
+
+def rules_note(min_count: int = MIN_PUBLISHED_COUNT, min_employers: int = MIN_PUBLISHED_EMPLOYERS) -> str:
+    """The sentence that states both publication rules.
+
+    >>> rules_note()
+    'at least 10 adverts from at least 5 distinct named employers'
+    """
+    return f"at least {min_count} adverts from at least {min_employers} distinct named employers"

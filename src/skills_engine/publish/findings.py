@@ -10,7 +10,8 @@ import datetime as dt
 import json
 from pathlib import Path
 
-from skills_engine import getters, paths
+from skills_engine import disclosure, getters, paths
+from skills_engine.regional.overview import REGION_ROW_KEYS
 
 
 def record(notebook: str, run: str, items: list[dict], path: Path | None = None) -> Path:
@@ -32,6 +33,36 @@ def record(notebook: str, run: str, items: list[dict], path: Path | None = None)
     kept = [f for f in existing if (f.get("notebook"), f.get("run")) != (notebook, run)]
     stamped = [item | {"notebook": notebook, "run": run} for item in items]
     payload = {"updated": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), "findings": kept + stamped}
+    return getters.atomic_write_text(path, json.dumps(payload, indent=2, default=str, ensure_ascii=False) + "\n")
+
+
+def record_regions(rows: list[dict], source: str, path: Path | None = None) -> Path:
+    """Write the all-regions table for the website's Regions page (``reports/regions.json``).
+
+    Each row carries exactly :data:`REGION_ROW_KEYS` (``None`` where a figure is suppressed or
+    fails a publication rule); the file states both rules so the page can say why a cell is blank.
+
+    >>> import tempfile
+    >>> target = Path(tempfile.mkdtemp()) / "regions.json"
+    >>> row = dict.fromkeys(REGION_ROW_KEYS) | {"region": "Wales", "slug": "wales", "adverts": 1328}
+    >>> payload = json.loads(record_regions([row], "reports/national/05_all_regions.ipynb", target).read_text())
+    >>> payload["min_published_count"], payload["min_published_employers"], payload["regions"][0]["adverts"]
+    (10, 5, 1328)
+    """
+    for row in rows:
+        if set(row) != set(REGION_ROW_KEYS):
+            raise ValueError(
+                f"region row {row.get('region')!r}: missing {sorted(set(REGION_ROW_KEYS) - set(row))}, "
+                f"unexpected {sorted(set(row) - set(REGION_ROW_KEYS))}"
+            )
+    payload = {
+        "updated": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "source": source,
+        "min_published_count": disclosure.MIN_PUBLISHED_COUNT,
+        "min_published_employers": disclosure.MIN_PUBLISHED_EMPLOYERS,
+        "regions": [{key: row[key] for key in REGION_ROW_KEYS} for row in rows],
+    }
+    path = Path(path or paths.regions_file())
     return getters.atomic_write_text(path, json.dumps(payload, indent=2, default=str, ensure_ascii=False) + "\n")
 
 

@@ -1,8 +1,14 @@
 """National inputs to every region's comparison, computed once and cached.
 
 Running notebook 04 for twelve regions must not recount the whole country twelve times:
-:func:`load` builds the counts by (item, region) once, writes them under
-``data/interim/regional/`` keyed by the inputs' fingerprints, and every later call reads them.
+:func:`load` builds the counts once, writes them under ``data/interim/regional/`` keyed by the
+inputs' fingerprints and :data:`CACHE_VERSION`, and every later call reads them.
+
+The employer bootstrap and the source standardisation of
+:mod:`skills_engine.regional.comparison` need more than counts by (item, region): the counts
+are by item, region, source and employer cluster (adverts without a named employer summed in
+one ``<NA>`` row), and the denominators by region, source and employer
+(``occupation_totals``, ``skill_totals``).
 """
 
 from __future__ import annotations
@@ -18,10 +24,15 @@ from skills_engine.extraction.advert_skills import TITLE_DERIVED
 from skills_engine.occupations import labelling
 from skills_engine.regional import comparison, growth
 
+#: Version of the cached tables' layout: bump it whenever :func:`build` changes what it writes,
+#: so that caches written by older code are rebuilt (2: counts by source and employer cluster).
+CACHE_VERSION = 2
 TABLES = (
     "adverts",
     "occupation_counts",
     "skill_counts",
+    "occupation_totals",
+    "skill_totals",
     "region_totals",
     "text_region_totals",
     "region_growth",
@@ -35,6 +46,8 @@ class RegionalInputs:
     adverts: pd.DataFrame
     occupation_counts: pd.DataFrame
     skill_counts: pd.DataFrame
+    occupation_totals: pd.DataFrame
+    skill_totals: pd.DataFrame
     region_totals: pd.Series
     text_region_totals: pd.Series
     region_growth: pd.DataFrame
@@ -46,7 +59,7 @@ class RegionalInputs:
 
 
 def _fingerprint() -> str:
-    parts = []
+    parts = [f"version:{CACHE_VERSION}"]
     for name in INPUTS:
         path = getters.processed_path(name)
         if not path.is_file():
@@ -60,7 +73,7 @@ def _fingerprint() -> str:
 
 def build() -> RegionalInputs:
     """Count everything the regional comparisons need, for the whole country."""
-    adverts = getters.read_adverts(columns=["advert_id", "source", "region", "salary_annual_gbp"])
+    adverts = getters.read_adverts(columns=["advert_id", "source", "employer", "region", "salary_annual_gbp"])
     occupations = getters.read_processed("advert_occupations").loc[
         lambda d: d["confidence"] >= labelling.MIN_TITLE_CONFIDENCE
     ]
@@ -85,6 +98,8 @@ def build() -> RegionalInputs:
         adverts=labelled,
         occupation_counts=occupation_counts,
         skill_counts=skill_counts,
+        occupation_totals=comparison.cluster_totals(labelled),
+        skill_totals=comparison.cluster_totals(text_adverts),
         region_totals=region_totals,
         text_region_totals=text_region_totals,
         region_growth=growth.region_growth(indeed_regional, indeed_national),
@@ -98,6 +113,7 @@ def load() -> RegionalInputs:
     fingerprint = _fingerprint()
     stamp = folder / "fingerprint.json"
     if stamp.is_file() and json.loads(stamp.read_text()).get("fingerprint") == fingerprint:
+        # the fingerprint covers CACHE_VERSION: a cache written by older code never matches
         frames = {name: pd.read_parquet(folder / f"{name}.parquet") for name in TABLES}
         for name in ("region_totals", "text_region_totals"):
             frames[name] = frames[name].set_index("region")["adverts"]
@@ -108,5 +124,5 @@ def load() -> RegionalInputs:
         if isinstance(frame, pd.Series):
             frame = frame.rename("adverts").rename_axis("region").reset_index()
         getters.atomic_write_parquet(frame, folder / f"{name}.parquet")
-    getters.atomic_write_json(stamp, {"fingerprint": fingerprint})
+    getters.atomic_write_json(stamp, {"fingerprint": fingerprint, "version": CACHE_VERSION})
     return inputs
