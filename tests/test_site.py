@@ -24,12 +24,14 @@ from skills_engine.publish import notebooks, pages, render
 ROOT = Path(__file__).resolve().parents[1]
 DATA = Path(__file__).parent / "data"
 NOTEBOOK = DATA / "site_executed.ipynb"
+REGIONS_JSON = DATA / "site_regions.json"
 RUNS = ("north-east", "sample")
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
 
-def make_project(root: Path, runs=RUNS, findings: Path | None = None) -> Path:
-    """A project layout: ``_quarto.yml``, ``site/`` and ``reports/<run>/01_x.ipynb``."""
+def make_project(root: Path, runs=RUNS, findings: Path | None = None, regions: Path | None = None) -> Path:
+    """A project layout: ``_quarto.yml``, ``site/`` and ``reports/<run>/01_x.ipynb`` (and, when
+    given, ``reports/findings.json`` and ``reports/regions.json``)."""
     root.mkdir(parents=True, exist_ok=True)
     shutil.copy2(ROOT / "_quarto.yml", root / "_quarto.yml")
     shutil.copytree(ROOT / "site", root / "site", ignore=shutil.ignore_patterns("_generated*"))
@@ -38,6 +40,9 @@ def make_project(root: Path, runs=RUNS, findings: Path | None = None) -> Path:
         shutil.copy2(NOTEBOOK, root / "reports" / run / "01_x.ipynb")
     if findings is not None:
         shutil.copy2(findings, root / "reports" / "findings.json")
+    if regions is not None:
+        (root / "reports").mkdir(exist_ok=True)
+        shutil.copy2(regions, root / "reports" / "regions.json")
     return root
 
 
@@ -376,3 +381,114 @@ def test_data_log_lists_the_curated_tables_with_rows_and_descriptions(built):
     for table in tables:
         assert table["rows"] > 0 and table["description"], table["file"]
         assert table["file"] in text and table["description"].split("`")[0][:40] in text, table["file"]
+
+
+def _regions_project(root: Path, regions: Path | None = REGIONS_JSON, skip: str = "Scotland") -> Path:
+    """A project with a regional report for every region but ``skip``, and ``regions.json``."""
+    root = make_project(root, runs=(), regions=regions)
+    for region in config.REGIONS:
+        if region != skip:
+            slug = config.slugify(region)
+            (root / "reports" / slug).mkdir(parents=True)
+            shutil.copy2(NOTEBOOK, root / "reports" / slug / "04_regional_comparison.ipynb")
+    return root
+
+
+@pytest.fixture(scope="module")
+def regions_site(tmp_path_factory) -> Path:
+    return build(_regions_project(tmp_path_factory.mktemp("regions")))
+
+
+def _rows(table) -> list[list[str]]:
+    return [[" ".join(td.text(separator=" ").split()) for td in tr.css("td")] for tr in table.css("tbody tr")]
+
+
+def test_regions_page_table_shows_formatted_figures_a_row_per_region(regions_site):
+    tree = parse(regions_site / "regions.html")
+    table = tree.css_first("main .regions-table table")
+    assert table is not None
+    header = [" ".join(th.text().split()) for th in table.css("thead th")]
+    assert header[:4] == ["Region", "Adverts", "Employers", "Median advertised salary"]
+    rows = {row[0]: row for row in _rows(table)}
+    assert list(rows) == list(config.REGIONS)
+    assert rows["North East"][1:] == [
+        "1,234",
+        "87",
+        "£28,500 (n = 1,234)",
+        "+3.1% (UK −1.2%)",
+        "nurse 1.84 [1.40–2.31]",
+    ]
+    assert rows["London"][1] == "9,120" and rows["London"][2] == "1,040"
+    assert rows["Northern Ireland"][1:5] == ["–"] * 4  # suppressed: a dash, never nan or None
+    assert rows["Northern Ireland"][5] == rows["Wales"][5] == "none passes the rules"
+    caption = " ".join(table.css_first("caption").text().split())
+    for phrase in ("Indeed Hiring Lab", "21 November 2025", "at least 10 adverts", "at least 5 named employers"):
+        assert phrase in caption, phrase
+    text = main_text(regions_site / "regions.html")
+    assert "nan" not in text.split() and "None" not in text
+
+
+def test_regions_page_links_each_region_name_to_its_report(regions_site):
+    page = regions_site / "regions.html"
+    table = parse(page).css_first("main .regions-table table")
+    links = {a.text(strip=True): a.attributes["href"] for a in table.css("a")}
+    assert set(links) == set(config.REGIONS) - {"Scotland"}  # Scotland has no report: no link
+    for region, href in links.items():
+        assert href == f"reports/{config.slugify(region)}/04_regional_comparison.html", region
+        assert (page.parent / href).is_file(), href
+    texts = [a.text(strip=True).lower() for a in parse(page).css("main a")]
+    assert "report" not in texts and "view" not in texts
+
+
+def test_regions_page_tile_map_has_twelve_tiles_linking_to_reports(regions_site):
+    page = regions_site / "regions.html"
+    tiles = parse(page).css("main .tile-map .tile")
+    assert len(tiles) == 12
+    by_region = {}
+    for tile in tiles:
+        link = tile.css_first("a")
+        name = link.text(strip=True) if link else tile.text(strip=True).split(" (")[0]
+        by_region[name] = tile
+        assert "grid-column" in tile.attributes.get("style", "")
+        if link is not None:
+            assert (page.parent / link.attributes["href"]).is_file()
+    assert set(by_region) == set(config.REGIONS)
+    assert by_region["Scotland"].css_first("a") is None and "no report yet" in by_region["Scotland"].text()
+    north_east = by_region["North East"]
+    assert "tile-above" in north_east.attributes["class"] and "+3.1%" in north_east.text()
+    assert "faster than the UK" in north_east.text()  # readable without colour
+    assert "slower than the UK" in by_region["London"].text()
+    assert "not published" in by_region["Northern Ireland"].text()
+    assert "tile-none" in by_region["Northern Ireland"].attributes["class"]
+    positions = {tile.attributes["style"] for tile in tiles}
+    assert len(positions) == 12  # no two regions on one square
+
+
+def test_regions_page_without_regions_json_says_so_and_lists_named_links(tmp_path):
+    out = build(_regions_project(tmp_path / "p", regions=None))
+    page = out / "regions.html"
+    text = main_text(page)
+    assert "regions.json" in text and "notebook 05" in text
+    tree = parse(page)
+    assert tree.css_first("main .tile-map") is None and tree.css_first("main .regions-table") is None
+    links = {a.text(strip=True): a.attributes["href"] for a in tree.css("main li a")}
+    assert set(links) == set(config.REGIONS) - {"Scotland"}
+    assert all((page.parent / href).is_file() for href in links.values())
+    assert "report" not in [a.text(strip=True).lower() for a in tree.css("main a")]
+    assert "Scotland: not run yet" in text
+
+
+def test_malformed_regions_json_is_refused(tmp_path):
+    root = _regions_project(tmp_path / "p", regions=None)
+    (root / "reports" / "regions.json").write_text('{"regions": 3}')
+    with pytest.raises(render.SiteBuildError, match="list under 'regions'"):
+        build(root)
+
+
+def test_report_tables_scroll_inside_the_main_column():
+    css = (ROOT / "site" / "styles.css").read_text()
+    spec = yaml.safe_load((ROOT / "_quarto.yml").read_text())
+    assert spec["format"]["html"]["css"] == "styles.css"
+    for selector in ("table.reader-table {", ".cell-output-display,", ".table-scroll,"):
+        block = css[css.index(selector) :].split("}", 1)[0]
+        assert "overflow-x: auto" in block and "max-width: 100%" in block, selector

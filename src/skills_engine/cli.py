@@ -117,14 +117,19 @@ def site(
 
 @app.command()
 def extract(verbose: bool = typer.Option(False, "--verbose", "-v")) -> None:
-    """Extract ESCO skills from every advert (cached by text hash) into data/processed/advert_skills.parquet."""
+    """Extract ESCO skills from every advert (boilerplate stripped, cached by text hash) into
+    data/processed/advert_skills.parquet."""
     from skills_engine import getters
-    from skills_engine.extraction.advert_skills import build_advert_skills
+    from skills_engine.extraction.advert_skills import build_advert_skills, corpus_texts
+    from skills_engine.extraction.boilerplate import boilerplate_summary
     from skills_engine.occupations.labelling import ensure_advert_occupations
 
     _setup_logging(verbose)
-    adverts = getters.read_adverts(columns=["advert_id", "title", "description"])
-    table = build_advert_skills(adverts, ensure_advert_occupations(adverts))
+    adverts = getters.read_adverts(columns=["advert_id", "title", "description", "employer"])
+    texts, detector = corpus_texts(adverts)
+    summary = boilerplate_summary(texts["cleaned"], texts["text"], detector)
+    typer.echo(f"boilerplate: {summary['share_removed']:.1%} of the text of {summary['adverts']:,} adverts removed")
+    table = build_advert_skills(adverts, ensure_advert_occupations(adverts), texts=texts)
     getters.write_processed(table, "advert_skills")
     typer.echo(f"{len(table):,} advert skills for {table['advert_id'].nunique():,} adverts written")
 
@@ -277,8 +282,13 @@ def serve(
     cors_origins: str | None = typer.Option(
         None, help="Comma-separated origins allowed to embed (default $SKILLS_ENGINE_CORS_ORIGINS)."
     ),
+    eager_model: bool = typer.Option(
+        True,
+        "--eager-model/--lazy-model",
+        help="Load the semantic model at start-up in the background (/ready says when), or on first need.",
+    ),
 ) -> None:
-    """Serve the recommender over HTTP (API at /docs, try-it page at /)."""
+    """Serve the recommender over HTTP (API at /docs, try-it page at /; /health liveness, /ready readiness)."""
     import os
 
     import uvicorn
@@ -290,6 +300,7 @@ def serve(
         os.environ[service_app.ARTIFACT_ENV] = str(artifact)
     if cors_origins is not None:
         os.environ[service_app.CORS_ENV] = cors_origins
+    os.environ[service_app.EAGER_MODEL_ENV] = "1" if eager_model else "0"
     path = Path(os.environ[service_app.ARTIFACT_ENV]) if os.environ.get(service_app.ARTIFACT_ENV) else None
     try:
         engine, meta = artifacts.load_engine(path)  # refuse to start, with the how-to, before binding the port
@@ -298,7 +309,16 @@ def serve(
     typer.echo(
         f"engine built {meta.get('built_at')} from data built {meta.get('data_built_at')}; serving on http://{host}:{port}"
     )
-    options = {"host": host, "port": port, "access_log": False, "log_level": "warning", "timeout_graceful_shutdown": 5}
+    options = {
+        "host": host,
+        "port": port,
+        "access_log": False,
+        "log_level": "warning",
+        "timeout_graceful_shutdown": 5,
+        # An idle keep-alive connection is closed after 5 s; headers past 16 KB are refused.
+        "timeout_keep_alive": 5,
+        "h11_max_incomplete_event_size": 16 * 1024,
+    }
     if workers > 1:
         del engine
         uvicorn.run("skills_engine.service.app:app", workers=workers, **options)
@@ -312,18 +332,22 @@ def bench_api(
     requests: int = typer.Option(300, help="Requests measured per concurrency level."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object as the last line."),
 ) -> None:
-    """Requests/second, p50 and p99 latency and errors of POST /recommend at 1, 10 and 50 clients."""
+    """Requests/second, p50 and p99 latency and errors of POST /recommend at 1, 10 and 50 clients,
+    beside the p99 of GET /health (the floor), then with 200-unknown-skill requests mixed in."""
     from skills_engine.bench import api_load
 
     try:
         result = api_load.bench_api(url, requests_per_level=requests)
     except ValueError as error:
         _fail(str(error))
-    typer.echo(f"{'clients':>7} {'requests':>8} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8} {'errors':>6}")
+    typer.echo(
+        f"{'mix':<17} {'clients':>7} {'requests':>8} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8} "
+        f"{'health p99':>10} {'errors':>6}"
+    )
     for run in result["runs"]:
         typer.echo(
-            f"{run['concurrency']:>7} {run['requests']:>8} {run['requests_per_second']:>8} {run['p50_ms']:>8} "
-            f"{run['p99_ms']:>8} {run['max_ms']:>8} {run['errors']:>6}"
+            f"{run['mix']:<17} {run['concurrency']:>7} {run['requests']:>8} {run['requests_per_second']:>8} "
+            f"{run['p50_ms']:>8} {run['p99_ms']:>8} {run['max_ms']:>8} {run['health_p99_ms']:>10} {run['errors']:>6}"
         )
     if as_json:
         typer.echo(json.dumps(result))

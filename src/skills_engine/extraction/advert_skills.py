@@ -1,5 +1,6 @@
-"""Skills for every advert in the corpus: extracted from its text, or (for adverts with no text)
-taken from the ESCO profile of its title's occupation and flagged as such.
+"""Skills for every advert in the corpus: extracted from its text once boilerplate is stripped
+(:mod:`~skills_engine.extraction.boilerplate`), or, for adverts with no text, taken from the ESCO
+profile of its title's occupation and flagged as such.
 """
 
 from __future__ import annotations
@@ -8,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from skills_engine import getters
+from skills_engine.extraction.boilerplate import BoilerplateDetector, clean_corpus
 from skills_engine.occupations.labelling import MIN_TITLE_CONFIDENCE
 
 #: Skills obtained from the advert's title occupation, not its text. Such adverts never train
@@ -46,15 +48,60 @@ def title_derived_skills(
     )
 
 
-def build_advert_skills(adverts: pd.DataFrame, occupations_of_adverts: pd.DataFrame, extractor=None) -> pd.DataFrame:
-    """Skills for every advert: extracted from the text where there is one (cached by text
-    hash, so a re-run only processes new adverts), else derived from the title's occupation."""
+def corpus_texts(
+    adverts: pd.DataFrame, strip_boilerplate: bool = True
+) -> tuple[pd.DataFrame, BoilerplateDetector | None]:
+    """The text skills are extracted from, for every advert with a description.
+
+    Parameters
+    ----------
+    adverts : pandas.DataFrame
+        ``advert_id`` and ``description``, and if present ``employer`` and ``title`` (the
+        boilerplate rule's groups; without them every advert is its own employer or title).
+    strip_boilerplate : bool
+        Fit a :class:`~skills_engine.extraction.boilerplate.BoilerplateDetector` on these
+        adverts and strip its sentences.
+
+    Returns
+    -------
+    texts : pandas.DataFrame
+        One row per advert with a description: ``advert_id``, ``cleaned`` (the description as
+        the extractor cleans it) and ``text`` (``cleaned`` without boilerplate sentences; equal to
+        ``cleaned`` when ``strip_boilerplate`` is false). Spans extracted from ``text`` index it.
+    detector : BoilerplateDetector or None
+        The fitted detector (``None`` without stripping).
+    """
+    with_text = adverts.loc[adverts["description"].notna()]
+    cleaned = clean_corpus(with_text["description"])
+    detector, text = None, cleaned
+    if strip_boilerplate:
+        detector = BoilerplateDetector()
+        column = {name: with_text[name].tolist() if name in with_text else None for name in ("employer", "title")}
+        text = detector.fit_transform(cleaned, column["employer"], column["title"])
+    texts = pd.DataFrame({"advert_id": with_text["advert_id"].to_numpy(), "cleaned": cleaned, "text": text})
+    return texts, detector
+
+
+def build_advert_skills(
+    adverts: pd.DataFrame,
+    occupations_of_adverts: pd.DataFrame,
+    extractor=None,
+    texts: pd.DataFrame | None = None,
+    strip_boilerplate: bool = True,
+) -> pd.DataFrame:
+    """Skills for every advert: extracted from its text without boilerplate where there is one
+    (cached by text hash, so a re-run only processes new texts), else derived from the title's
+    occupation. Spans index :func:`corpus_texts`' ``text``. ``texts`` is that frame when the
+    caller has it already (``strip_boilerplate`` is then not used)."""
     from skills_engine.extraction.extractor import SkillExtractor
 
     extractor = extractor or SkillExtractor().fit()
-    has_text = adverts["description"].notna()
-    extracted = extractor.transform_frame(adverts.loc[has_text, ["advert_id", "description"]])
+    if texts is None:
+        texts, _ = corpus_texts(adverts, strip_boilerplate=strip_boilerplate)
+    # ``text`` is cleaned already: cleaning it again could move characters under the spans.
+    extracted = extractor.transform_frame(texts[["advert_id", "text"]], text_col="text", clean=False)
+    without_text = adverts.loc[~adverts["advert_id"].isin(texts["advert_id"])]
     derived = title_derived_skills(
-        adverts.loc[~has_text], occupations_of_adverts, getters.read_occupation_skills(), getters.read_esco_skills()
+        without_text, occupations_of_adverts, getters.read_occupation_skills(), getters.read_esco_skills()
     )
     return pd.concat([extracted, derived], ignore_index=True)

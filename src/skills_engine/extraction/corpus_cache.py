@@ -57,18 +57,23 @@ def transform_frame(
     id_col: str = "advert_id",
     batch_size: int = 500,
     use_cache: bool = True,
+    clean: bool = True,
 ) -> pd.DataFrame:
     """One row per (advert, skill found), cached by text hash.
 
     Returns columns ``advert_id, skill_uri, skill_label, score, span_start, span_end,
-    method`` (``"lexical"`` or ``"semantic"``); spans index the cleaned text. Adverts
+    method`` (``"lexical"`` or ``"semantic"``); spans index the cleaned text. With
+    ``clean=False`` the texts are taken as already cleaned (boilerplate-stripped corpus texts,
+    :func:`~skills_engine.extraction.advert_skills.corpus_texts`) and spans index them as given.
+    The key is the hash of the text extracted from, so a stripped text and its unstripped
+    original never share cache rows. Adverts
     whose text was extracted before (same hash, same settings) are read from the cache
     in ``cache_dir``; only new texts are processed, and the cache is rewritten atomically.
     An advert whose extraction fails is logged and left out (and retried on the next
     run) rather than stopping the run.
     """
     frame = adverts[[id_col, text_col]].rename(columns={id_col: "advert_id", text_col: "text"})
-    cleaned = frame["text"].map(clean_text)
+    cleaned = frame["text"].map(clean_text) if clean else frame["text"].fillna("").astype(str)
     frame = frame.assign(text=cleaned, text_hash=cleaned.map(text_hash))
     path = cache_path(extractor)
     cache = pd.DataFrame(columns=["text_hash", *FRAME_COLUMNS[1:]])

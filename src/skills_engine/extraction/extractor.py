@@ -474,9 +474,10 @@ class SkillExtractor:
         id_col: str = "advert_id",
         batch_size: int = 500,
         use_cache: bool = True,
+        clean: bool = True,
     ) -> pd.DataFrame:
         """One row per (advert, skill found), cached by text hash: see :func:`.corpus_cache.transform_frame`."""
         self._check_fitted()
         return transform_frame(
-            self, adverts, text_col=text_col, id_col=id_col, batch_size=batch_size, use_cache=use_cache
+            self, adverts, text_col=text_col, id_col=id_col, batch_size=batch_size, use_cache=use_cache, clean=clean
         )

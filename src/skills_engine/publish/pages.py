@@ -5,9 +5,9 @@ the data log (from :func:`skills_engine.data.sourcing.data_log`, the curated tab
 :func:`skills_engine.getters.curated_tables` and, when present, the data build's
 ``sourcing_report.json``), the home page's headline findings (from
 ``reports/findings.json``) and list of reports, the reports index and one index per run,
-the regions page, the model card's metrics table and ``_variables.yml`` (thresholds from
+the model card's metrics table and ``_variables.yml`` (thresholds from
 :mod:`skills_engine.config`, quoted by the caveats page). Each function returns text; none
-writes a file.
+writes a file. The Regions page has its own module, :mod:`skills_engine.publish.regions_page`.
 """
 
 from __future__ import annotations
@@ -18,10 +18,8 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
-from skills_engine import __version__, config, getters, paths
+from skills_engine import __version__, config, getters
 from skills_engine.publish.notebooks import REPORTS, ExecutedNotebook, SiteBuildError, run_label
-
-REGIONAL_NOTEBOOK_STEM = "04_regional_comparison"
 
 
 def _cell(value: object) -> str:
@@ -332,46 +330,6 @@ def home_findings(findings: Sequence[dict]) -> list[dict]:
     """
     other_regions = {config.slugify(r) for r in config.REGIONS} - {config.slugify(config.DEFAULT_REGION)}
     return [f | {"run": f.get("run")} for f in findings if f.get("run") not in other_regions]
-
-
-def regions_markdown(
-    notebooks: Sequence[ExecutedNotebook], findings: Sequence[dict] = (), pages: Mapping[str, str] | None = None
-) -> str:
-    """``regions.qmd``: the twelve regions, each linked to its regional report, and the national page."""
-    regional = {nb.run: nb for nb in notebooks if nb.stem == REGIONAL_NOTEBOOK_STEM}
-    national = [nb for nb in notebooks if nb.run == paths.NATIONAL_RUN]
-    parts = [
-        "---",
-        "title: Regions",
-        "---",
-        "",
-        "Each region is compared with the rest of the UK: which occupations and skills its adverts ask for",
-        "more or less often (location quotients with 95% intervals), what the same jobs pay there, and how",
-        "job postings are growing against the national index. Figures resting on fewer adverts than the",
-        "published minimum are suppressed.",
-        "",
-    ]
-    if national:
-        parts += [
-            "**All regions side by side:** " + "; ".join(f"[{_cell(nb.title)}]({nb.page})" for nb in national),
-            "",
-        ]
-    rows = []
-    for region in config.REGIONS:
-        slug = config.slugify(region)
-        nb = regional.get(slug)
-        rows.append(
-            [
-                f"[{region}]({nb.page})" if nb else region,
-                "report" if nb else "not run yet: `skills-engine run --all-regions`",
-            ]
-        )
-    parts += [markdown_table(["Region", "Regional comparison"], rows), ""]
-    for region in config.REGIONS:
-        own = [f for f in findings if f.get("run") == config.slugify(region)]
-        if own:
-            parts += [f"### {region}", "", findings_markdown(own, pages).replace("## Headline findings\n\n", ""), ""]
-    return "\n".join(parts)
 
 
 def model_metrics_markdown(path: Path) -> str:

@@ -6,7 +6,9 @@ The site is a Quarto website project described by ``_quarto.yml`` at the project
 * the hand-written pages and stylesheet of ``site/`` (home page, caveats);
 * pages generated from the code and the data, never typed by hand (their markdown comes
   from :mod:`skills_engine.publish.pages`): the data log, an index of the executed
-  reports, one index per run, the home page's headline findings and ``_variables.yml``;
+  reports, one index per run, the home page's headline findings and ``_variables.yml``,
+  and the Regions page (:mod:`skills_engine.publish.regions_page`, from
+  ``reports/regions.json``);
 * a staged copy of every executed notebook ``reports/<run>/<NN_name>.ipynb``, given a
   title block and folded code, its outputs kept as papermill saved them (read and staged by
   :mod:`skills_engine.publish.notebooks`).
@@ -50,12 +52,12 @@ from skills_engine.publish.pages import (
     home_findings,
     model_metrics_markdown,
     read_findings,
-    regions_markdown,
     reports_index_markdown,
     reports_list_markdown,
     run_index_markdown,
     site_variables,
 )
+from skills_engine.publish.regions_page import read_regions, regions_markdown
 
 log = logging.getLogger(__name__)
 
@@ -143,7 +145,7 @@ def stage_project(
         "_findings.md": findings_markdown(home_findings(all_findings), pages),
         "_reports.md": reports_list_markdown(notebooks),
         f"{REPORTS}/index.qmd": reports_index_markdown(notebooks),
-        "regions.qmd": regions_markdown(notebooks, all_findings, pages),
+        "regions.qmd": regions_markdown(notebooks, all_findings, pages, read_regions(paths.regions_file(project_root))),
         "_model_metrics.md": model_metrics_markdown(paths.model_evaluation_file(project_root)),
     }
     for run, members in _by_run(notebooks).items():

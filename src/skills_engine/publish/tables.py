@@ -4,11 +4,17 @@ A stakeholder reads the website, not a console: human column names, percentages 
 counts as ``1,234``, money as ``£28,500``, an estimate and its interval in one column
 (``1.34 [1.15–1.52]``), no index, a caption with the source and the sample size, and a sentence
 instead of a table with no rows. Missing values read as a dash (or as "suppressed" where a rule
-withheld them), never ``nan``.
+withheld them), never ``nan``; negative figures carry a true minus sign (``−1.2%``).
+
+The table is a pandas ``Styler``: Jupyter shows it as HTML (``text/html``), and the website
+shows that HTML as saved. It carries its own scrolling rule, so a wide table scrolls inside the
+page's column instead of being cut off, in JupyterLab as on the site.
 """
 
 from __future__ import annotations
 
+import hashlib
+import numbers
 from collections.abc import Iterable, Mapping
 
 import numpy as np
@@ -16,28 +22,54 @@ import pandas as pd
 
 #: What a withheld or missing value reads as.
 MISSING = "–"
+#: What a value withheld by a publication rule reads as (see ``suppressed`` of :func:`reader_table`).
+SUPPRESSED = "suppressed"
+#: The minus sign of negative figures (U+2212), wider and clearer than a hyphen.
+MINUS = "−"
 #: Most decimals shown for a plain number: more digits than the data can support are noise.
 MAX_DECIMALS = 2
+#: CSS class of every reader table (styled by the site's ``styles.css``).
+TABLE_CLASS = "reader-table"
+#: Inline rules the table carries, so it scrolls sideways instead of overflowing, in any page.
+TABLE_STYLES = [
+    {"selector": "", "props": [("display", "block"), ("max-width", "100%"), ("overflow-x", "auto")]},
+    {"selector": "caption", "props": [("caption-side", "bottom"), ("text-align", "left")]},
+    {"selector": "td, th", "props": [("padding", "0.25rem 0.6rem")]},
+]
+
+
+def _minus(text: str) -> str:
+    """A formatted figure with a true minus sign.
+
+    >>> _minus("-1.2%"), _minus("3")
+    ('−1.2%', '3')
+    """
+    return MINUS + text[1:] if text.startswith("-") else text
 
 
 def format_count(value: object) -> str:
     """A count with thousands separators.
 
-    >>> format_count(12345.0), format_count(float("nan"))
-    ('12,345', '–')
+    >>> format_count(12345.0), format_count(7), format_count(float("nan"))
+    ('12,345', '7', '–')
     """
-    return MISSING if _missing(value) else f"{float(value):,.0f}"
+    return MISSING if _missing(value) else _minus(f"{float(value):,.0f}")
 
 
 def format_percent(value: object, decimals: int = 1, signed: bool = False) -> str:
-    """A share (0-1) as a percentage.
+    """A share (0-1) as a percentage, one decimal by default.
 
-    >>> format_percent(0.1234), format_percent(-0.05, signed=True), format_percent(None)
-    ('12.3%', '-5.0%', '–')
+    >>> format_percent(0.1234), format_percent(-0.05, signed=True), format_percent(0.031, signed=True)
+    ('12.3%', '−5.0%', '+3.1%')
+    >>> format_percent(None), format_percent(-0.0001, signed=True)
+    ('–', '0.0%')
     """
     if _missing(value):
         return MISSING
-    return f"{float(value):{'+' if signed else ''}.{decimals}%}"
+    digits = min(decimals, 1)
+    if round(float(value) * 100, digits) == 0:  # no sign on a change that rounds to nothing
+        return f"{0:.{digits}%}"
+    return _minus(f"{float(value):{'+' if signed else ''}.{digits}%}")
 
 
 def format_money(value: object) -> str:
@@ -46,41 +78,106 @@ def format_money(value: object) -> str:
     >>> format_money(28499.6), format_money(np.nan)
     ('£28,500', '–')
     """
-    return MISSING if _missing(value) else f"£{float(value):,.0f}"
+    return MISSING if _missing(value) else _minus(f"£{float(value):,.0f}")
 
 
 def format_number(value: object, decimals: int = MAX_DECIMALS) -> str:
-    """A plain number with at most ``decimals`` decimals.
+    """A plain number with at most ``decimals`` decimals (never more than three).
 
-    >>> format_number(0.0091234), format_number(3.0), format_number(float("inf"))
-    ('0.01', '3.00', '–')
+    >>> format_number(0.0091234), format_number(3.0), format_number(-1.5), format_number(float("inf"))
+    ('0.01', '3.00', '−1.50', '–')
     """
-    return MISSING if _missing(value) else f"{float(value):,.{decimals}f}"
+    return MISSING if _missing(value) else _minus(f"{float(value):,.{min(decimals, 3)}f}")
 
 
-def format_interval(value: object, low: object, high: object, decimals: int = MAX_DECIMALS) -> str:
+def format_interval(
+    value: object, low: object, high: object, decimals: int = MAX_DECIMALS, percent: bool = False
+) -> str:
     """An estimate with its interval in one string.
 
     >>> format_interval(1.3412, 1.15, 1.5249)
     '1.34 [1.15–1.52]'
-    >>> format_interval(1.2, None, None)
-    '1.20'
+    >>> format_interval(0.612, 0.581, 0.6431, percent=True)
+    '61.2% [58.1%–64.3%]'
+    >>> format_interval(1.2, None, None), format_interval(None, 1, 2)
+    ('1.20', '–')
     """
     if _missing(value):
         return MISSING
-    text = format_number(value, decimals)
+    show = format_percent if percent else format_number
+    digits = 1 if percent else decimals
+    text = show(value, digits)
     if _missing(low) or _missing(high):
         return text
-    return f"{text} [{format_number(low, decimals)}–{format_number(high, decimals)}]"
+    return f"{text} [{show(low, digits)}–{show(high, digits)}]"
+
+
+def format_value(value: object, decimals: int = MAX_DECIMALS) -> str:
+    """Any cell for a reader: numbers formatted, lists joined, missing as a dash.
+
+    >>> format_value(0.123456), format_value(12.0), format_value(["a", "b"]), format_value(True), format_value(None)
+    ('0.12', '12', 'a, b', 'yes', '–')
+    >>> format_value(pd.Timestamp("2020-11-03")), format_value("nan")
+    ('2020-11-03', '–')
+    """
+    if isinstance(value, (list, tuple, set, np.ndarray)):
+        return ", ".join(format_value(item, decimals) for item in value) or MISSING
+    if _missing(value):
+        return MISSING
+    if isinstance(value, (bool, np.bool_)):
+        return "yes" if value else "no"
+    if isinstance(value, pd.Timestamp):
+        return value.strftime("%Y-%m-%d") if value == value.normalize() else value.strftime("%Y-%m-%d %H:%M")
+    if isinstance(value, numbers.Integral):
+        return format_count(value)
+    if isinstance(value, numbers.Real):
+        return format_count(value) if float(value).is_integer() else format_number(value, decimals)
+    return str(value)
 
 
 def _missing(value: object) -> bool:
     if value is None or value is pd.NA or value is pd.NaT:
         return True
+    if isinstance(value, str):
+        return value.strip().lower() in {"", "nan", "none", "<na>", "nat"}
     try:
         return not np.isfinite(float(value))
     except (TypeError, ValueError):
         return False
+
+
+def table_caption(title: str, source: str, n: int | None = None, unit: str = "adverts", date: str = "") -> str:
+    """A caption that says what the table shows, its source (with date) and its sample size.
+
+    >>> table_caption("Adverts by source", "NHS Jobs (2020), Reed, Adzuna (2013)", 34123)
+    'Adverts by source. Source: NHS Jobs (2020), Reed, Adzuna (2013); n = 34,123 adverts.'
+    >>> table_caption("Methods", "held-out adverts", date="built 2025-11-21")
+    'Methods. Source: held-out adverts, built 2025-11-21.'
+    """
+    text = f"{title.rstrip('.')}. Source: {source}"
+    if date:
+        text += f", {date}"
+    if n is not None:
+        text += f"; n = {format_count(n)} {unit}".rstrip()
+    return text + "."
+
+
+def _formatted_column(series: pd.Series, formatter, decimals: int) -> pd.Series:
+    if formatter is not None:
+        return series.map(formatter)
+    if pd.api.types.is_bool_dtype(series):
+        return series.map(lambda v: MISSING if _missing(v) else ("yes" if v else "no"))
+    if pd.api.types.is_numeric_dtype(series):
+        values = pd.to_numeric(series, errors="coerce").to_numpy(dtype=float)
+        finite = values[np.isfinite(values)]
+        integral = bool(np.all(np.mod(finite, 1) == 0))
+        return series.map(format_count if integral else lambda v: format_number(v, decimals))
+    return series.map(lambda v: format_value(v, decimals))
+
+
+def _right_aligned(position: int) -> dict:
+    """The rule that right-aligns a column of figures, so digits line up."""
+    return {"selector": f"td.col{position}, th.col{position}", "props": [("text-align", "right")]}
 
 
 def reader_table(
@@ -92,6 +189,9 @@ def reader_table(
     signed_percents: Iterable[str] = (),
     money: Iterable[str] = (),
     intervals: Mapping[str, tuple[str, str, str]] | None = None,
+    percent_intervals: Mapping[str, tuple[str, str, str]] | None = None,
+    suppressed: str | None = None,
+    decimals: int = MAX_DECIMALS,
     caption: str = "",
     empty: str = "No rows to show.",
     max_rows: int | None = None,
@@ -101,27 +201,36 @@ def reader_table(
     Parameters
     ----------
     frame : DataFrame
-        The data, in machine column names.
+        The data, in machine column names. A named index (a pivot table's rows, say) becomes
+        a column, so ``columns`` can name and show it; an unnamed index is never shown.
     columns : mapping, optional
-        Machine name -> human name, in display order. Only these columns are shown (plus the
-        ``intervals`` columns); without it every column is shown under its own name.
+        Machine name -> human name, in display order. Only these columns are shown; without
+        it every column is shown under its own name.
     counts, percents, signed_percents, money : iterables of str
         Machine names of columns shown as counts, shares (0-1 as ``12.3%``), changes
-        (``+1.2%``) or pounds. Any other numeric column shows at most two decimals.
-    intervals : mapping, optional
+        (``+1.2%``) or pounds. Any other numeric column shows whole numbers as counts and
+        others with ``decimals`` decimals.
+    intervals, percent_intervals : mapping, optional
         Machine name of a new column -> ``(value, low, high)`` machine names, shown as
-        ``1.34 [1.15–1.52]``. Name the new column in ``columns`` to place and title it.
+        ``1.34 [1.15–1.52]`` (or ``61.2% [58.1%–64.3%]``). Name the new column in
+        ``columns`` to place and title it.
+    suppressed : str, optional
+        A boolean column saying a publication rule withheld the row's figures: their missing
+        values (in the columns of figures) read "suppressed" instead of a dash.
+    decimals : int
+        Decimals of plain numbers (at most three).
     caption : str
-        Source, date and sample size, shown under the table.
+        Source, date and sample size, shown under the table (see :func:`table_caption`).
     empty : str
         The sentence shown instead of a table with no rows.
     max_rows : int, optional
-        Rows shown at most (the caption should say the table is cut).
+        Rows shown at most; the caption then says how many of how many are shown.
 
     Returns
     -------
-    IPython display object
-        A styled HTML table, or a Markdown sentence when ``frame`` has no rows.
+    pandas.io.formats.style.Styler or IPython.display.Markdown
+        A styled HTML table of class ``reader-table``, or a Markdown sentence when
+        ``frame`` has no rows.
 
     Examples
     --------
@@ -132,6 +241,9 @@ def reader_table(
     ...                      caption="Source: test")
     >>> shown.data.iloc[0].tolist()
     ['sql', '1,234', '9.1%', '1.34 [1.15–1.52]']
+    >>> html = shown.to_html()
+    >>> 'class="reader-table"' in html and "<caption>Source: test</caption>" in html and "row_heading" not in html
+    True
     >>> reader_table(table.iloc[0:0], empty="Nothing passes the rules.").data
     'Nothing passes the rules.'
     """
@@ -139,33 +251,51 @@ def reader_table(
 
     if frame.empty:
         return Markdown(empty)
-    shown = frame.head(max_rows) if max_rows else frame
+    if any(name is not None for name in frame.index.names):
+        frame = frame.reset_index()
+    shown = (frame.head(max_rows) if max_rows else frame).reset_index(drop=True)  # any index, even repeated
     formatted = pd.DataFrame(index=shown.index)
-    for name, (value, low, high) in (intervals or {}).items():
-        formatted[name] = [format_interval(v, lo, hi) for v, lo, hi in zip(shown[value], shown[low], shown[high])]
-    formatters = (
-        [(c, format_count) for c in counts]
-        + [(c, format_percent) for c in percents]
-        + [(c, lambda v: format_percent(v, signed=True)) for c in signed_percents]
-        + [(c, format_money) for c in money]
+    for kind, spec in ((False, intervals), (True, percent_intervals)):
+        for name, (value, low, high) in (spec or {}).items():
+            formatted[name] = [
+                format_interval(v, lo, hi, decimals, percent=kind)
+                for v, lo, hi in zip(shown[value], shown[low], shown[high])
+            ]
+    by_column = (
+        {c: format_count for c in counts}
+        | {c: format_percent for c in percents}
+        | {c: (lambda v: format_percent(v, signed=True)) for c in signed_percents}
+        | {c: format_money for c in money}
     )
-    by_column = dict(formatters)
     wanted = list(columns) if columns else list(shown.columns)
     for name in wanted:
         if name in formatted:
             continue
         if name not in shown:
             raise KeyError(f"reader_table: no column {name!r} (columns: {list(shown.columns)})")
-        series = shown[name]
-        if name in by_column:
-            formatted[name] = series.map(by_column[name])
-        elif pd.api.types.is_bool_dtype(series):
-            formatted[name] = series.map({True: "yes", False: "no"})
-        elif pd.api.types.is_numeric_dtype(series):
-            integral = series.dropna().apply(float.is_integer).all() if series.dtype.kind == "f" else True
-            formatted[name] = series.map(format_count if integral else format_number)
-        else:
-            formatted[name] = series.map(lambda v: MISSING if _missing(v) else str(v))
-    formatted = formatted[wanted].rename(columns=dict(columns or {}))
-    styler = formatted.style.hide(axis="index").set_table_attributes('class="reader-table"')
+        formatted[name] = _formatted_column(shown[name], by_column.get(name), decimals)
+    formatted = formatted[wanted]
+    numeric = [
+        i
+        for i, name in enumerate(wanted)
+        if name in by_column
+        or name in (intervals or {})
+        or name in (percent_intervals or {})
+        or (pd.api.types.is_numeric_dtype(shown[name]) and not pd.api.types.is_bool_dtype(shown[name]))
+    ]
+    if suppressed is not None:
+        withheld = shown[suppressed].fillna(False).astype(bool).to_numpy()
+        figures = formatted.columns[numeric]
+        formatted.loc[withheld, figures] = formatted.loc[withheld, figures].replace(MISSING, SUPPRESSED)
+    formatted = formatted.rename(columns={key: str(value) for key, value in (columns or {}).items()})
+    formatted.columns = [str(column) for column in formatted.columns]
+    if max_rows and len(frame) > max_rows:
+        caption = f"{caption} First {max_rows:,} of {len(frame):,} rows shown.".strip()
+    digest = hashlib.sha1((caption + formatted.to_json()).encode("utf-8")).hexdigest()[:10]
+    styler = (
+        formatted.style.hide(axis="index")
+        .set_uuid(digest)
+        .set_table_attributes(f'class="{TABLE_CLASS}" data-quarto-disable-processing="true"')
+        .set_table_styles(TABLE_STYLES + [_right_aligned(i) for i in numeric])
+    )
     return styler.set_caption(caption) if caption else styler
