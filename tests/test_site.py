@@ -492,3 +492,58 @@ def test_report_tables_scroll_inside_the_main_column():
     for selector in ("table.reader-table {", ".cell-output-display,", ".table-scroll,"):
         block = css[css.index(selector) :].split("}", 1)[0]
         assert "overflow-x: auto" in block and "max-width: 100%" in block, selector
+
+
+def _tamper(root: Path, change) -> None:
+    path = root / "reports" / "sample" / "01_x.ipynb"
+    nb = json.loads(path.read_text())
+    change(nb)
+    path.write_text(json.dumps(nb))
+
+
+def _first_code(nb: dict) -> dict:
+    return next(cell for cell in nb["cells"] if cell["cell_type"] == "code")
+
+
+@pytest.mark.parametrize(
+    "change, problem",
+    [
+        (
+            lambda nb: _first_code(nb)["outputs"].append(
+                {"output_type": "error", "ename": "KeyError", "evalue": "'region'", "traceback": []}
+            ),
+            "failed with KeyError",
+        ),
+        (
+            lambda nb: _first_code(nb)["outputs"].append(
+                {"output_type": "stream", "name": "stdout", "text": "saved /work/build-42/data/processed/x.parquet"}
+            ),
+            "shows a local path: /work/build-42/data/processed/x.parquet",
+        ),
+        (
+            lambda nb: nb["metadata"].setdefault("papermill", {}).update(parameters={"show_advert_text": True}),
+            "show_advert_text=True",
+        ),
+    ],
+    ids=["error output", "local path", "advert text on"],
+)
+def test_site_refuses_to_publish_a_failed_notebook_advert_text_or_a_local_path(tmp_path, change, problem):
+    root = make_project(tmp_path / "p", runs=("sample",))
+    _tamper(root, change)
+    with pytest.raises(render.SiteBuildError) as refused:
+        build(root)
+    assert "reports/sample/01_x.ipynb" in str(refused.value) and problem in str(refused.value)
+    assert "cell " in str(refused.value) or "show_advert_text" in str(refused.value)
+    assert not (root / "_site").exists()
+
+
+def test_warnings_on_stderr_are_not_published(tmp_path):
+    root = make_project(tmp_path / "p", runs=("sample",))
+    _tamper(
+        root,
+        lambda nb: _first_code(nb)["outputs"].append(
+            {"output_type": "stream", "name": "stderr", "text": "/opt/venv/site-packages/tqdm/auto.py:21: TqdmWarning"}
+        ),
+    )
+    site = build(root)
+    assert "TqdmWarning" not in (site / "reports" / "sample" / "01_x.html").read_text(encoding="utf-8")

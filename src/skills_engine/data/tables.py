@@ -80,7 +80,7 @@ def build_data(adzuna_path: Path | None = None, force: bool = False, verify: boo
         "package_version": __version__,
         "inputs_digest": digest,
         "origin": "mirror" if paths.mirror_dir() else "download",
-        "adzuna_file": str(adzuna_path) if adzuna_path else "pinned 2,499-row sample",
+        "adzuna_file": Path(adzuna_path).name if adzuna_path else "pinned 2,499-row sample",  # no local path
         "datasets": fetched,
         "fetch_seconds": round(fetch_seconds, 2),
         "build_seconds": round(time.perf_counter() - started - fetch_seconds, 2),

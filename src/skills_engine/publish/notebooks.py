@@ -178,6 +178,56 @@ def _fold_code(cell: dict, summary: str) -> dict:
     return {**cell, "source": "\n".join(added + lines)}
 
 
+#: Local filesystem paths that must never reach a published page (a build machine's folders).
+LOCAL_PATH = re.compile(
+    r"(?<![\w.:/])/(?:home|root|tmp|work|Users|var/folders|private|opt|srv|mnt)/[^\s\"'<>`]+|[A-Za-z]:\\Users\\"
+)
+#: Parameters that switch advert text on in a notebook's output (local use only).
+ADVERT_TEXT_PARAMETERS = ("show_advert_text",)
+
+
+def _output_texts(output: dict) -> list[str]:
+    texts = [output.get("text", "")] + [
+        value for kind, value in (output.get("data") or {}).items() if not kind.startswith("image/")
+    ]
+    texts += [output.get("ename", ""), output.get("evalue", "")]
+    return ["".join(text) if isinstance(text, list) else str(text) for text in texts]
+
+
+def publication_problems(nb: dict) -> list[str]:
+    """Why an executed notebook must not be published; empty when it may be.
+
+    A notebook is refused when a cell failed (an ``error`` output), when it ran with advert
+    text switched on (:data:`ADVERT_TEXT_PARAMETERS`), or when an output shows a local
+    filesystem path (:data:`LOCAL_PATH`). Warnings on stderr are dropped from the published
+    copy by :func:`prepare_notebook` and not checked.
+
+    >>> cell = {"cell_type": "code", "source": "", "execution_count": 3, "outputs": [
+    ...     {"output_type": "stream", "name": "stdout", "text": "saved /home/me/data/x.parquet"}]}
+    >>> publication_problems({"cells": [cell], "metadata": {}})
+    ['cell 1 (execution count 3) shows a local path: /home/me/data/x.parquet']
+    """
+    problems = []
+    parameters = _injected_parameters(nb)
+    for name in ADVERT_TEXT_PARAMETERS:
+        if parameters.get(name) is True:
+            problems.append(f"it ran with {name}=True: advert text is for local use only, never published")
+    for number, cell in enumerate(nb.get("cells", []), start=1):
+        where = f"cell {number} (execution count {cell.get('execution_count')})"
+        for output in cell.get("outputs", []) or []:
+            if output.get("output_type") == "error":
+                problems.append(f"{where} failed with {output.get('ename')}: {str(output.get('evalue'))[:120]}")
+                continue
+            if output.get("output_type") == "stream" and output.get("name") == "stderr":
+                continue
+            for text in _output_texts(output):
+                found = LOCAL_PATH.search(text)
+                if found:
+                    problems.append(f"{where} shows a local path: {found.group()[:120]}")
+                    break
+    return problems
+
+
 def prepare_notebook(nb: dict, run: str) -> dict:
     """The staged copy of an executed notebook: a title block, folded code, outputs as saved.
 
@@ -187,6 +237,7 @@ def prepare_notebook(nb: dict, run: str) -> dict:
       injected values are the ones that ran, and showing both misleads.
     * Every code cell's code is folded (``#| code-fold: true``), per cell, because smalldocs
       folds a notebook's code only when the cell asks.
+    * Warnings printed on stderr are dropped: they are for whoever runs the notebook.
 
     Parameters
     ----------
@@ -217,6 +268,13 @@ def prepare_notebook(nb: dict, run: str) -> dict:
             continue
         if cell.get("cell_type") == "code":
             cell = _fold_code(cell, PARAMETERS_SUMMARY if "injected-parameters" in tags else CODE_SUMMARY)
+            # Warnings on stderr (library notices with install paths) are for the developer, not readers.
+            outputs = [
+                o
+                for o in cell.get("outputs", [])
+                if not (o.get("output_type") == "stream" and o.get("name") == "stderr")
+            ]
+            cell = {**cell, "outputs": outputs}
         kept.append(cell)
     if title is not None:
         # The title moves into the title block; the heading would repeat it.

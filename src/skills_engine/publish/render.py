@@ -38,11 +38,13 @@ import yaml
 
 from skills_engine import paths
 from skills_engine.publish.notebooks import (
+    LOCAL_PATH,
     REPORTS,
     ExecutedNotebook,
     SiteBuildError,
     discover_reports,
     prepare_notebook,
+    publication_problems,
     run_label,
 )
 from skills_engine.publish.pages import (
@@ -150,11 +152,25 @@ def stage_project(
     }
     for run, members in _by_run(notebooks).items():
         generated[f"{REPORTS}/{run}/index.qmd"] = run_index_markdown(run, members)
+    refused = [
+        f"{name}: shows a local path {found.group()[:120]}"
+        for name, text in generated.items()
+        if (found := LOCAL_PATH.search(text))
+    ]
+    raws = {}
+    for nb in notebooks:
+        raws[nb.page] = json.loads(nb.path.read_text(encoding="utf-8"))
+        refused += [f"{REPORTS}/{nb.run}/{nb.path.name}: {problem}" for problem in publication_problems(raws[nb.page])]
+    if refused:
+        raise SiteBuildError(
+            "refusing to publish (fix the notebook or re-run it, then build again):\n  " + "\n  ".join(refused[:20])
+        )
     for name, text in generated.items():
         _write_text(staging / name, text)
     for nb in notebooks:
-        raw = json.loads(nb.path.read_text(encoding="utf-8"))
-        _write_text(staging / nb.page, json.dumps(prepare_notebook(raw, nb.run), indent=1, ensure_ascii=False))
+        _write_text(
+            staging / nb.page, json.dumps(prepare_notebook(raws[nb.page], nb.run), indent=1, ensure_ascii=False)
+        )
     return notebooks
 
 
