@@ -63,3 +63,39 @@ def serve_app(app) -> Iterator[str]:
     finally:
         server.should_exit = True
         thread.join(timeout=10)
+
+
+@contextmanager
+def serve_folder(folder: Path, extra: dict[str, tuple[bytes, str]] | None = None) -> Iterator[str]:
+    """Serve ``folder`` as static files on an ephemeral loopback port, plus ``extra`` pages
+    (path -> ``(body, content type)``) that are never written into it; yield the base URL."""
+    import functools
+    import http.server
+
+    pages = dict(extra or {})
+
+    class Handler(http.server.SimpleHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802 (the http.server API)
+            page = pages.get(self.path.split("?")[0])
+            if page is None:
+                return super().do_GET()
+            body, kind = page
+            self.send_response(200)
+            self.send_header("Content-Type", kind)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+            return None
+
+        def log_message(self, *args):  # keep the test output quiet
+            pass
+
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Handler, directory=str(folder)))
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+        thread.join(timeout=10)

@@ -12,20 +12,17 @@ By default the site is built from the tiny project of ``test_site.py``; set
 
 from __future__ import annotations
 
-import functools
-import http.server
 import json
 import os
 import shutil
 import struct
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from selectolax.lexbor import LexborHTMLParser
 
-from browser_support import run_chromium
+from browser_support import run_chromium, serve_folder
 from skills_engine.publish import render
 
 pytestmark = pytest.mark.browser
@@ -119,36 +116,14 @@ def report_page(site_dir) -> str:
 def server(site_dir) -> Iterator[str]:
     """Serve the site, plus the probe and the control page, on an ephemeral loopback port."""
     png = next((p for p in site_dir.rglob("*.png")), None)
-
-    class Handler(http.server.SimpleHTTPRequestHandler):
-        def do_GET(self):  # noqa: N802 (the http.server API)
-            extra = {"/__probe__.html": PROBE, "/__control__.html": CONTROL.format(good="/__good__.png")}
-            path = self.path.split("?")[0]
-            if path in extra:
-                return self._send(extra[path].encode(), "text/html; charset=utf-8")
-            if path == "/__good__.png":
-                return self._send(_tiny_png() if png is None else png.read_bytes(), "image/png")
-            return super().do_GET()
-
-        def _send(self, body: bytes, kind: str) -> None:
-            self.send_response(200)
-            self.send_header("Content-Type", kind)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args):  # keep the test output quiet
-            pass
-
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Handler, directory=str(site_dir)))
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
-        thread.join(timeout=10)
+    html = "text/html; charset=utf-8"
+    extra = {
+        "/__probe__.html": (PROBE.encode(), html),
+        "/__control__.html": (CONTROL.format(good="/__good__.png").encode(), html),
+        "/__good__.png": (_tiny_png() if png is None else png.read_bytes(), "image/png"),
+    }
+    with serve_folder(site_dir, extra) as base:
+        yield base
 
 
 def _tiny_png() -> bytes:

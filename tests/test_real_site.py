@@ -15,13 +15,10 @@ is skipped without the mirror.
 
 from __future__ import annotations
 
-import functools
-import http.server
 import json
 import os
 import re
 import shutil
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -29,7 +26,7 @@ import nbformat
 import pytest
 from selectolax.lexbor import LexborHTMLParser
 
-from browser_support import run_chromium
+from browser_support import run_chromium, serve_folder
 from skills_engine import getters, paths, runner
 from skills_engine.publish import render
 
@@ -141,30 +138,8 @@ def test_every_report_page_of_the_real_site_shows_an_image(real_site):
 
 @pytest.fixture(scope="module")
 def real_server(real_site) -> Iterator[str]:
-    class Handler(http.server.SimpleHTTPRequestHandler):
-        def do_GET(self):  # noqa: N802 (the http.server API)
-            if self.path.split("?")[0] == "/__probe__.html":
-                body = PROBE.encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "text/html; charset=utf-8")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-                return None
-            return super().do_GET()
-
-        def log_message(self, *args):
-            pass
-
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Handler, directory=str(real_site)))
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
-        thread.join(timeout=10)
+    with serve_folder(real_site, {"/__probe__.html": (PROBE.encode(), "text/html; charset=utf-8")}) as base:
+        yield base
 
 
 def _visible_problems(text: str) -> list[str]:
