@@ -1,7 +1,9 @@
 """Everything a reader sees outside Python.
 
 The publish subpackage owns the findings recorded by notebooks (:mod:`~skills_engine.publish.findings`),
-the static try-it model (:mod:`~skills_engine.publish.tryit`), and the website builder, split into
+the tables readers see (:mod:`~skills_engine.publish.tables`), the figures
+(:mod:`~skills_engine.publish.figures`), the static try-it model (:mod:`~skills_engine.publish.tryit`),
+the Regions page (:mod:`~skills_engine.publish.regions_page`), and the website builder, split into
 reading executed notebooks (:mod:`~skills_engine.publish.notebooks`), generating pages
 (:mod:`~skills_engine.publish.pages`) and rendering (:mod:`~skills_engine.publish.render`).
 
