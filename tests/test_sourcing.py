@@ -100,19 +100,7 @@ def test_folder_source_resumes_and_then_does_no_work(tmp_path: Path, monkeypatch
     folder.mkdir(parents=True)
     for name, body in files.items():
         (folder / name).write_bytes(body)
-    ds = Dataset(
-        "jobs",
-        "Jobs",
-        "none",
-        "none",
-        "demo",
-        folder=FolderSource(
-            archive_url="https://example.invalid/archive.tar.gz",
-            archive_member_prefix="repo-abc123/data/",
-            file_url_template=f"{BASE}/data/{{file}}",
-            manifest=tuple((n, sha(b), len(b)) for n, b in files.items()),
-        ),
-    )
+    ds = _folder_dataset(files)
     raw = tmp_path / "raw"
     # An earlier run stopped after the first file.
     (raw / "jobs").mkdir(parents=True)
