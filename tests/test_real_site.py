@@ -189,3 +189,27 @@ def test_report_pages_read_cleanly_in_a_browser(chromium, real_site, real_server
         if problems:
             failures[relative] = problems
     assert not failures, json.dumps(failures, indent=1, ensure_ascii=False)
+
+
+#: Column headings of published tables that hold counts of adverts or employers.
+COUNT_HEADING = re.compile(r"^(adverts|employers|priced adverts|adverts with|n\b)", re.IGNORECASE)
+
+
+@pytest.mark.mirror
+def test_every_published_count_respects_the_minimum(real_site):
+    from skills_engine import disclosure
+
+    small, checked = [], 0
+    for page in _report_pages(real_site):
+        for table in LexborHTMLParser(page.read_text(encoding="utf-8")).css("table"):
+            headings = [th.text(strip=True) for th in table.css("thead th")]
+            counted = [i for i, heading in enumerate(headings) if COUNT_HEADING.match(heading)]
+            for row in table.css("tbody tr"):
+                cells = [cell.text(strip=True) for cell in row.css("th, td")]
+                for i in counted:
+                    value = cells[i].replace(",", "") if i < len(cells) else ""
+                    checked += value.isdigit()
+                    if value.isdigit() and 0 < int(value) < disclosure.MIN_PUBLISHED_COUNT:
+                        small.append(f"{page.name}: {headings[i]} = {value} in row {cells[:3]}")
+    assert checked, "no count column found in any published table: the headings pattern is stale"
+    assert not small, small
