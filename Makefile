@@ -11,8 +11,11 @@ PARAMS ?=
 # Extras installed into the venv: tests, the fallback site renderer and the semantic extractor
 # (about 1.1 GB, mostly the CPU build of torch).
 EXTRAS ?= test,site,semantic
+# `make test` also installs the Spark engine (pyspark, about 460 MB, stamp file below) so the
+# Spark tests run; `make run` stays on pandas and does not need it.
+SPARK_STAMP := $(VENV)/.spark-extra
 
-.PHONY: help setup data notebooks site run lint format test test-fast bench clean clean-data
+.PHONY: help setup data encoder notebooks site run lint format test test-fast bench clean clean-data
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -25,10 +28,17 @@ $(BIN)/skills-engine: pyproject.toml
 
 setup: $(BIN)/skills-engine ## Create .venv and install the project
 
+$(SPARK_STAMP): $(BIN)/skills-engine
+	$(BIN)/python -m pip install --quiet -e ".[spark]"
+	touch $@
+
 data: setup ## Fetch and verify every source, build the tidy tables in data/processed
 	$(BIN)/skills-engine data
 
-notebooks: data ## Execute every notebook (region North East), then 04 for every other region, into reports/ (PARAMS=params/x.yaml)
+encoder: data ## Fine-tune the skill encoder into data/interim/encoder (skipped when an intact one is cached)
+	$(BIN)/skills-engine train-encoder
+
+notebooks: encoder ## Execute every notebook (region North East), then 04 for every other region, into reports/ (PARAMS=params/x.yaml)
 	$(BIN)/skills-engine run --all-regions $(if $(PARAMS),--params $(PARAMS))
 
 site: ## Render the website of findings into _site/ (no notebook is re-executed)
@@ -44,10 +54,10 @@ format: setup ## ruff: fix what can be fixed and format the package, tests and n
 	$(BIN)/ruff check --fix src tests notebooks
 	$(BIN)/ruff format src tests notebooks
 
-test: data lint ## Every test: ruff, unit, end-to-end on the mirror, nbval over every notebook, site and browser
+test: data lint $(SPARK_STAMP) ## Every test: ruff, unit, end-to-end on the mirror, nbval over every notebook, site and browser
 	$(BIN)/python -m pytest src notebooks tests --nbval-lax -p no:cacheprovider
 
-test-fast: setup ## Unit tests only (no notebooks, no browser)
+test-fast: setup $(SPARK_STAMP) ## Unit tests only (no notebooks, no browser)
 	$(BIN)/python -m pytest tests -m "not mirror and not browser" -p no:cacheprovider
 
 bench: data ## Print every benchmark: sourcing, extraction, recommendation and the whole pipeline

@@ -1,7 +1,7 @@
 """The package's architecture and the notebooks' shape, checked so they stay as documented.
 
 Layers (lowest first): settings and paths, then data, occupations, extraction, regional,
-recommender, then the outputs (publish, service), benchmarks and the CLI. A module may import
+recommender, then the outputs (publish, service) and the Spark engine (scale), benchmarks and the CLI. A module may import
 from its own subpackage and from lower layers only.
 """
 
@@ -30,6 +30,7 @@ LAYERS = {
     "extraction": 6,
     "regional": 7,
     "recommender": 8,
+    "scale": 9,
     "publish": 9,
     "service": 9,
     "bench": 10,

@@ -40,14 +40,29 @@ def data(
     adzuna_file: Path | None = typer.Option(None, help="The full Kaggle Train_rev1.csv, if you have it."),
     force: bool = typer.Option(False, help="Rebuild processed tables even if up to date (re-verifies raw files)."),
     verify: bool = typer.Option(False, help="Hash every raw file again and stop if one changed since it was verified."),
+    adverts: Path | None = typer.Option(
+        None, "--adverts", help="Your own adverts: a CSV, Parquet or JSON Lines file, or a folder of them."
+    ),
+    mapping: str | None = typer.Option(
+        None,
+        "--mapping",
+        help="YAML mapping your columns onto the adverts fields, or a shipped one: plain (default), adzuna_train_rev1.",
+    ),
+    adverts_only: bool = typer.Option(
+        False, "--adverts-only", help="With --adverts: leave the pinned NHS Jobs, Reed and Adzuna adverts out."
+    ),
     verbose: bool = typer.Option(False, "--verbose", "-v"),
 ) -> None:
     """Fetch and verify every source, then build the tidy tables in data/processed."""
     from skills_engine.data import sourcing, tables
 
     _setup_logging(verbose)
+    if (mapping or adverts_only) and adverts is None:
+        _fail("--mapping and --adverts-only need --adverts PATH")
     try:
-        report = tables.build_data(adzuna_file, force=force, verify=verify)
+        report = tables.build_data(
+            adzuna_file, force=force, verify=verify, custom_adverts=adverts, mapping=mapping, adverts_only=adverts_only
+        )
     except (sourcing.SourcingError, FileNotFoundError, ValueError) as error:
         _fail(str(error))
     if report.get("skipped"):
@@ -58,6 +73,19 @@ def data(
         )
     for name, rows in report["tables"].items():
         typer.echo(f"  {name:<24} {rows:>9,} rows")
+    own = report.get("adverts", {}).get("custom_adverts")
+    if own:
+        typer.echo(
+            f"your adverts: source {own['source']!r} ({own['combined']}), mapping {own['mapping']}: "
+            f"{own['rows_read']:,} rows read from {own['files']} file(s), {own['rows_kept']:,} kept, "
+            f"{own['rows_rejected']:,} rejected"
+        )
+        for reason, count in own["rejected_by_reason"].items():
+            typer.echo(f"  {count:>9,}  {reason} (first: {own['first_rejected'][reason]})")
+        if own["rows_rejected"]:
+            from skills_engine import paths
+
+            typer.echo(f"  every rejected row, by file and row: {paths.rejected_adverts()}")
 
 
 @app.command()
@@ -115,23 +143,59 @@ def site(
     typer.echo(f"site written to {output}")
 
 
+ENGINE_HELP = "Engine of the corpus steps: pandas (this process) or spark (pyspark extra and Java 17)."
+MASTER_HELP = "Spark master URL for --engine spark (default $SPARK_MASTER or local[2]), e.g. spark://host:7077."
+
+
+def _corpus_steps(engine: str, master: str | None):
+    from skills_engine.scale import engines
+
+    try:
+        return engines.corpus_steps(engine, master)
+    except (ValueError, RuntimeError) as error:
+        _fail(str(error))
+
+
 @app.command()
-def extract(verbose: bool = typer.Option(False, "--verbose", "-v")) -> None:
+def extract(
+    engine: str = typer.Option("pandas", "--engine", help=ENGINE_HELP),
+    master: str | None = typer.Option(None, "--master", help=MASTER_HELP),
+    verbose: bool = typer.Option(False, "--verbose", "-v"),
+) -> None:
     """Extract ESCO skills from every advert (boilerplate stripped, cached by text hash) into
     data/processed/advert_skills.parquet."""
     from skills_engine import getters
-    from skills_engine.extraction.advert_skills import build_advert_skills, corpus_texts
     from skills_engine.extraction.boilerplate import boilerplate_summary
-    from skills_engine.occupations.labelling import ensure_advert_occupations
 
     _setup_logging(verbose)
+    steps = _corpus_steps(engine, master)
     adverts = getters.read_adverts(columns=["advert_id", "title", "description", "employer"])
-    texts, detector = corpus_texts(adverts)
+    texts, detector = steps.corpus_texts(adverts)
     summary = boilerplate_summary(texts["cleaned"], texts["text"], detector)
     typer.echo(f"boilerplate: {summary['share_removed']:.1%} of the text of {summary['adverts']:,} adverts removed")
-    table = build_advert_skills(adverts, ensure_advert_occupations(adverts), texts=texts)
+    table = steps.build_advert_skills(adverts, steps.ensure_advert_occupations(adverts), texts=texts)
     getters.write_processed(table, "advert_skills")
     typer.echo(f"{len(table):,} advert skills for {table['advert_id'].nunique():,} adverts written")
+
+
+@app.command("train-encoder")
+def train_encoder(
+    force: bool = typer.Option(False, help="Train again even if an intact encoder of this recipe is cached."),
+    verbose: bool = typer.Option(False, "--verbose", "-v"),
+) -> None:
+    """Fine-tune all-MiniLM-L6-v2 on SkillSkape train and ESCO labels into data/interim/encoder
+    (skipped when an intact encoder of the same recipe and training data is cached)."""
+    from skills_engine.extraction import finetune
+
+    _setup_logging(verbose)
+    try:
+        meta = finetune.build_encoder(force=force)
+    except (FileNotFoundError, ValueError, RuntimeError) as error:
+        _fail(str(error))
+    state = "cached, checksums verified" if meta["cached"] else f"trained in {finetune.minutes(meta)} min"
+    typer.echo(f"skill encoder {state}: {finetune.describe(meta)}")
+    seconds = finetune.embed_taxonomy()
+    typer.echo(f"ESCO labels and descriptions embedded with it: {seconds:.0f} s (cached in data/interim/extraction)")
 
 
 @app.command("eval-extraction")
@@ -155,16 +219,27 @@ def eval_extraction(
 
 
 @app.command("build-model")
-def build_model(verbose: bool = typer.Option(False, "--verbose", "-v")) -> None:
+def build_model(
+    engine: str = typer.Option("pandas", "--engine", help=ENGINE_HELP),
+    master: str | None = typer.Option(None, "--master", help=MASTER_HELP),
+    verbose: bool = typer.Option(False, "--verbose", "-v"),
+) -> None:
     """Fit the recommender on the processed tables and save data/processed/engine.joblib."""
+    from skills_engine import getters
     from skills_engine.recommender import artifacts, training
 
     _setup_logging(verbose)
     try:
-        engine = training.build_engine()
+        if engine == "pandas":
+            fitted = training.build_engine()
+        else:
+            steps = _corpus_steps(engine, master)
+            adverts = getters.read_adverts()
+            advert_skills = getters.read_processed("advert_skills")
+            fitted = steps.fit_engine(adverts, steps.ensure_advert_occupations(adverts), advert_skills)
     except FileNotFoundError as error:
         _fail(str(error))
-    typer.echo(f"engine written to {artifacts.save_engine(engine)}")
+    typer.echo(f"engine written to {artifacts.save_engine(fitted)}")
 
 
 def _load_engine():
@@ -255,6 +330,39 @@ def bench_pipeline(
     except runner.NotebookRunError as error:
         _fail(str(error))
     _print_figures(figures, as_json)
+
+
+@bench_app.command("scale")
+def bench_scale(
+    base: int = typer.Option(5000, help="Real adverts with text in the 1x corpus (fixed seed)."),
+    engine: list[str] | None = typer.Option(None, "--engine", help="Engines to run (default both: pandas and spark)."),
+    master: str | None = typer.Option(None, "--master", help=MASTER_HELP),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object as the last line."),
+) -> None:
+    """Seconds, adverts/second and driver peak memory of the corpus steps on 1x, 4x and 16x a base
+    sample of real adverts, per engine, and the fitted slope of seconds against adverts.
+
+    Replicas get new ids and a reference line of their own, every cache of corpus results is
+    bypassed (a fresh extraction cache per run, no regional cache), so no replica is a cache hit;
+    each run is a fresh process, so its peak memory is its own."""
+    from skills_engine.bench import scale
+
+    try:
+        result = scale.bench_scale(base, engines=tuple(engine or scale.ENGINES), master=master)
+    except (RuntimeError, ValueError, FileNotFoundError) as error:
+        _fail(str(error))
+    typer.echo(f"{'engine':<7} {'multiple':>8} {'adverts':>8} {'seconds':>9} {'adverts/s':>10} {'peak MB':>9}")
+    for run in result["runs"]:
+        typer.echo(
+            f"{run['engine']:<7} {run['multiple']:>8} {run['adverts']:>8} {run['seconds']:>9} "
+            f"{run['adverts_per_second']:>10} {run['peak_memory_mb']:>9}"
+        )
+    for name in ("slope_seconds_per_1000_adverts", "cost_ratio_largest_to_1x"):
+        typer.echo(f"{name}: {result[name]}")
+    typer.echo(f"identical outputs across engines: {result['identical']}")
+    scale.write_figures(result)
+    if as_json:
+        typer.echo(json.dumps(result))
 
 
 @bench_app.command("recommend")

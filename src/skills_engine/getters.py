@@ -112,6 +112,106 @@ def read_adzuna_raw(path: Path | None = None) -> pd.DataFrame:
     return frame
 
 
+# --- your own adverts (``skills-engine data --adverts``) --------------------------------------
+
+#: File name endings read as each format; anything else in a folder is ignored, and a single
+#: file with another ending is refused.
+ADVERT_FILE_FORMATS = {
+    ".csv": "csv",
+    ".csv.gz": "csv",
+    ".tsv": "csv",
+    ".parquet": "parquet",
+    ".pq": "parquet",
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+    ".json": "jsonl",
+    ".jsonl.gz": "jsonl",
+}
+
+
+def advert_file_format(path: Path) -> str | None:
+    """``csv``, ``parquet`` or ``jsonl`` from the file name, or ``None``."""
+    name = Path(path).name.lower()
+    return next((kind for ending, kind in ADVERT_FILE_FORMATS.items() if name.endswith(ending)), None)
+
+
+def read_advert_file(
+    path: Path, *, delimiter: str | None = None, encoding: str = "utf-8-sig", header_only: bool = False
+) -> pd.DataFrame:
+    """One file of the user's adverts: every column as it is, plus ``_row`` (1 = the first advert).
+
+    CSV cells are text (empty is ``""``); Parquet and JSON Lines keep their types. ``_row`` is
+    the record number after the header for CSV and Parquet and the line number for JSON Lines.
+    With ``header_only`` no rows are read (JSON Lines must still be read whole for its keys).
+    An empty, binary or malformed file raises ``ValueError`` naming the file (and the line).
+    """
+    path = Path(path)
+    kind = advert_file_format(path)
+    if kind is None:
+        raise ValueError(f"{path}: not a CSV, Parquet or JSON Lines file (name ends in {sorted(ADVERT_FILE_FORMATS)})")
+    if not path.is_file():
+        raise FileNotFoundError(f"adverts file not found: {path}")
+    if path.stat().st_size == 0:
+        raise ValueError(f"{path}: the file is empty")
+    with open(path, "rb") as handle:
+        head = handle.read(4096)
+    compressed = path.name.lower().endswith(".gz")
+    if kind == "parquet" and not head.startswith(b"PAR1"):
+        raise ValueError(f"{path}: not a Parquet file (it does not start with the Parquet magic bytes)")
+    if kind != "parquet" and not compressed and b"\x00" in head:
+        raise ValueError(f"{path}: looks binary (NUL bytes), not {kind.upper()} text")
+    try:
+        if kind == "csv":
+            sep = delimiter or ("\t" if path.name.lower().endswith(".tsv") else ",")
+            frame = pd.read_csv(
+                path, dtype=str, keep_default_na=False, sep=sep, encoding=encoding, nrows=0 if header_only else None
+            )
+        elif kind == "parquet":
+            import pyarrow.parquet as pq
+
+            if header_only:
+                frame = pd.DataFrame(columns=pq.read_schema(path).names)
+            else:
+                frame = pd.read_parquet(path)
+        else:
+            return _read_json_lines(path, encoding)
+    except pd.errors.EmptyDataError:
+        raise ValueError(f"{path}: no header row (the file holds only blank lines)") from None
+    except pd.errors.ParserError as error:
+        raise ValueError(f"{path}: malformed CSV ({error})") from None
+    except UnicodeDecodeError as error:
+        raise ValueError(f"{path}: not {encoding} text (byte {error.start}); set `encoding` in the mapping") from None
+    except (OSError, ValueError) as error:  # pyarrow raises ArrowInvalid (a ValueError) or an OSError
+        raise ValueError(f"{path}: could not be read as {kind} ({error})") from None
+    return frame.assign(_row=range(1, len(frame) + 1))
+
+
+def _read_json_lines(path: Path, encoding: str) -> pd.DataFrame:
+    """JSON Lines, one object per line (blank lines skipped); an error names the line."""
+    import gzip
+
+    opener = gzip.open if path.name.lower().endswith(".gz") else open
+    records, rows = [], []
+    with opener(path, "rt", encoding=encoding) as handle:
+        try:
+            for number, line in enumerate(handle, start=1):
+                if not line.strip():
+                    continue
+                try:
+                    record = json.loads(line)
+                except json.JSONDecodeError as error:
+                    raise ValueError(f"{path} line {number}: not valid JSON ({error.msg})") from None
+                if not isinstance(record, dict):
+                    raise ValueError(f"{path} line {number}: a JSON object expected, got {type(record).__name__}")
+                records.append(record)
+                rows.append(number)
+        except UnicodeDecodeError as error:
+            raise ValueError(f"{path}: not {encoding} text (byte {error.start})") from None
+    if not records:
+        raise ValueError(f"{path}: no JSON objects (only blank lines)")
+    return pd.DataFrame.from_records(records).assign(_row=rows)
+
+
 def read_location_tree() -> pd.DataFrame:
     """Adzuna's location tree, one row per location with its path split into levels."""
     lines = raw_file("adzuna", "location_tree_csv").read_text(encoding="utf-8").splitlines()
@@ -172,6 +272,17 @@ def read_skillspan(key: str = "dev_json") -> list[dict]:
     """SkillSpan records (one JSON object per line)."""
     text = raw_file("skillspan", key).read_text(encoding="utf-8")
     return [json.loads(line) for line in text.splitlines() if line.strip()]
+
+
+def read_skillskape(key: str = "dev_csv") -> pd.DataFrame:
+    """SkillSkape sentences (``train_csv`` or ``dev_csv``): ``sentence`` and ``skills`` (list of ESCO
+    preferred labels; the source's ``UNK``, "no ESCO skill", becomes an empty list)."""
+    import ast
+
+    frame = pd.read_csv(raw_file("skillskape", key), dtype=str, keep_default_na=False)
+    return frame.assign(
+        skills=lambda d: d["skills"].map(lambda v: [s for s in ast.literal_eval(v) if s != "UNK"] if v else [])
+    )[["sentence", "skills"]]
 
 
 # --- taxonomy tables (processed) ----------------------------------------------------------

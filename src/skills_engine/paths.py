@@ -74,6 +74,11 @@ def extraction_cache_dir() -> Path:
     return interim_dir() / "extraction"
 
 
+def encoder_dir() -> Path:
+    """The fine-tuned skill encoder (one folder of weights per training recipe) and its JSON sidecar."""
+    return interim_dir() / "encoder"
+
+
 def regional_cache_dir() -> Path:
     """National counts for the regional comparisons, keyed by the inputs' fingerprints."""
     return interim_dir() / "regional"
@@ -86,6 +91,11 @@ def processed_table(name: str) -> Path:
 
 def sourcing_report() -> Path:
     return processed_dir() / SOURCING_REPORT_FILE
+
+
+def rejected_adverts() -> Path:
+    """File, row and reason of every row of ``data --adverts`` input that was not an advert."""
+    return interim_dir() / "rejected_adverts.csv"
 
 
 def engine_artifact() -> Path:

