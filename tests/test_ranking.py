@@ -91,3 +91,187 @@ def test_evaluation_ranks_and_hide_half_check():
     summary = evaluation.summarise(evaluation.per_query_metrics(ranks), n_bootstrap=50).set_index("metric")
     assert summary.loc["top5", "value"] == 1.0  # only five occupations
     assert summary.loc["top1", "low"] <= summary.loc["top1", "value"] <= summary.loc["top1", "high"]
+
+
+# --- stronger baselines: logistic regression, nearest adverts, published methods + prior ------------------
+
+NEW_METHODS = {
+    "logistic": ["model_", "classes_", "columns_"],
+    "knn_adverts": ["idf_", "advert_vectors_", "advert_occupations_", "n_neighbors_", "popularity_share_"],
+    "dwp_svd+prior": ["method_", "prior_weight_", "validation_scores_", "log_prior_"],
+    "nesta_profile+prior": ["method_", "prior_weight_", "validation_scores_", "log_prior_"],
+    "esco_overlap+prior": ["method_", "prior_weight_", "validation_scores_", "log_prior_"],
+}
+
+
+@pytest.mark.parametrize("name", sorted(NEW_METHODS))
+def test_new_methods_fit_return_self_and_set_learned_attributes(name):
+    params = {"n_components": 3} if name == "dwp_svd+prior" else {}
+    model = ranking.METHODS[name](random_state=3, **params)
+    assert not any(hasattr(model, attribute) for attribute in NEW_METHODS[name])
+    assert model.fit(world.training(), world.OCCUPATION_SKILLS, SKILL_URIS, OCC_URIS) is model
+    assert all(hasattr(model, attribute) for attribute in NEW_METHODS[name])
+    scores = model.score(ranking.query_matrix([["skill:welding"], ["skill:cooking", "skill:tax law"]], SKILL_URIS))
+    assert scores.shape == (2, len(OCC_URIS)) and np.isfinite(scores).all()
+
+
+def test_default_methods_construct_every_method_with_the_seed():
+    methods = evaluation.default_methods(random_state=11)
+    assert set(methods) == set(ranking.METHODS) >= set(NEW_METHODS) | {"skill_profile_lm"}
+    assert all(method.random_state == 11 for method in methods.values())
+    assert methods["nesta_profile+prior"].method.random_state == 11
+
+
+@pytest.mark.parametrize("name", ["logistic", "knn_adverts"])
+@pytest.mark.parametrize(
+    "skills, expected",
+    [
+        (["phlebotomy", "patient care"], "occ:nurse"),
+        (["cooking", "food hygiene"], "occ:chef"),
+        (["welding", "metal cutting"], "occ:welder"),
+        (["bookkeeping", "tax law"], "occ:accountant"),
+    ],
+)
+def test_supervised_and_neighbour_baselines_find_the_occupation(name, skills, expected):
+    assert top(fitted(name), skills) == expected
+
+
+def test_logistic_ranks_occupations_without_adverts_last():
+    model = fitted("logistic")
+    porter = OCC_URIS.index("occ:porter")  # no adverts: the classifier cannot predict it
+    assert porter not in model.classes_
+    scores = model.score(ranking.query_matrix([["skill:manual handling", "skill:patient care"], []], SKILL_URIS))
+    assert (scores[:, porter] == ranking.UNSEEN_SCORE).all()
+    assert (np.delete(scores, porter, axis=1) > ranking.UNSEEN_SCORE).all()
+    # seen occupations get log-probabilities that sum to one
+    np.testing.assert_allclose(np.exp(scores[:, model.classes_]).sum(axis=1), 1.0)
+
+
+def test_nearest_adverts_votes_by_similarity_and_breaks_ties_by_popularity():
+    model = fitted("knn_adverts", n_neighbors=3)
+    assert model.n_neighbors_ == 3
+    scores = model.score(ranking.query_matrix([["skill:welding"], []], SKILL_URIS))
+    welder, nurse, porter = (OCC_URIS.index(o) for o in ("occ:welder", "occ:nurse", "occ:porter"))
+    assert scores[0, welder] > 0.5  # both welder adverts share the query's only skill
+    # an empty query has no neighbours' votes: popularity alone orders it, porters (no adverts) last
+    assert np.argmax(scores[1]) == nurse and np.argmin(scores[1]) == porter
+    assert scores[1].max() <= ranking.POPULARITY_TIE_BREAK
+    assert fitted("knn_adverts", n_neighbors=1_000).n_neighbors_ == len(world.adverts())
+
+
+def test_prior_weight_zero_keeps_the_method_order_and_a_large_one_follows_popularity():
+    query = ranking.query_matrix([["skill:welding"], ["skill:bookkeeping"]], SKILL_URIS)
+    base = fitted("nesta_profile").score(query)
+    unchanged = fitted("nesta_profile+prior", prior_weight=0.0)
+    heavy = fitted("nesta_profile+prior", prior_weight=50.0)
+    assert unchanged.prior_weight_ == 0.0 and unchanged.validation_scores_ == {}
+    np.testing.assert_array_equal(np.argsort(-unchanged.score(query), kind="stable"), np.argsort(-base, kind="stable"))
+    assert [OCC_URIS[i] for i in np.argmax(base, axis=1)] == ["occ:welder", "occ:accountant"]
+    # popularity dominates: nurses (8 adverts) first, porters (none) last, whatever the skills
+    heavy_scores = heavy.score(query)
+    assert [OCC_URIS[i] for i in np.argmax(heavy_scores, axis=1)] == ["occ:nurse", "occ:nurse"]
+    assert [OCC_URIS[i] for i in np.argmin(heavy_scores, axis=1)] == ["occ:porter", "occ:porter"]
+
+
+def test_prior_weight_is_tuned_on_training_employers_with_a_fixed_seed():
+    training = world.training().merge(world.adverts()[["advert_id", "employer"]], on="advert_id")
+    models = [
+        ranking.METHODS["nesta_profile+prior"](random_state=5).fit(
+            training, world.OCCUPATION_SKILLS, SKILL_URIS, OCC_URIS
+        )
+        for _ in range(2)
+    ]
+    tuned = models[0]
+    assert set(tuned.validation_scores_) == set(ranking.PRIOR_WEIGHT_GRID)
+    assert tuned.prior_weight_ in ranking.PRIOR_WEIGHT_GRID
+    assert tuned.prior_weight_ == models[1].prior_weight_ and tuned.validation_scores_ == models[1].validation_scores_
+    best = max(score["top5"] for score in tuned.validation_scores_.values())
+    assert tuned.validation_scores_[tuned.prior_weight_]["top5"] == best
+    n_validation = {score["n"] for score in tuned.validation_scores_.values()}
+    assert len(n_validation) == 1 and 0 < n_validation.pop() < len(world.adverts())
+    # the wrapped method itself is never fitted: a copy is
+    assert not hasattr(tuned.method, "profiles_") and hasattr(tuned.method_, "profiles_")
+
+
+def test_prior_wrapper_without_groups_to_validate_on_leaves_the_method_alone():
+    one_advert = world.training().query("advert_id == 'occ:nurse-0'")
+    model = ranking.METHODS["nesta_profile+prior"]().fit(one_advert, world.OCCUPATION_SKILLS, SKILL_URIS, OCC_URIS)
+    assert model.prior_weight_ == 0.0 and model.validation_scores_ == {}
+
+
+# --- person-sized queries ---------------------------------------------------------------------------------
+
+
+def test_query_size_sampling_is_seeded_honours_the_size_and_stays_within_the_advert():
+    adverts = [[f"s{i}" for i in range(n)] for n in (1, 3, 4, 6, 9, 2, 5)] + [["a", "a", "b", "c"]]
+    first, kept = evaluation.sample_query_skills(adverts, 3, random_state=4)
+    again, kept_again = evaluation.sample_query_skills(adverts, 3, random_state=4)
+    assert first == again and kept.tolist() == kept_again.tolist()
+    assert kept.tolist() == [1, 2, 3, 4, 6, 7]  # fewer than three distinct skills: left out
+    for sample, position in zip(first, kept, strict=True):
+        assert len(sample) == len(set(sample)) == 3
+        assert set(sample) <= set(adverts[position])
+    others = [evaluation.sample_query_skills(adverts, 3, random_state=seed)[0] for seed in range(5, 12)]
+    assert any(other != first for other in others)
+    five, kept_five = evaluation.sample_query_skills(adverts, 5, random_state=4)
+    assert kept_five.tolist() == [3, 4, 6] and all(len(sample) == 5 for sample in five)
+
+
+@pytest.fixture(scope="module")
+def tiny_evaluation():
+    adverts = world.adverts()[["advert_id", "employer", "source", "region"]]
+    return evaluation.evaluate_methods(
+        adverts,
+        world.training(),
+        world.OCCUPATIONS,
+        world.OCCUPATION_SKILLS,
+        world.SKILLS,
+        methods={
+            name: ranking.METHODS[name](**({"n_components": 3} if name == "dwp_svd" else {}))
+            for name in ["popularity", "dwp_svd", "logistic", "nesta_profile+prior", "skill_profile_lm"]
+        },
+        n_bootstrap=50,
+        query_sizes=(2, 3, 5),
+    )
+
+
+def test_evaluation_scores_person_sized_queries(tiny_evaluation):
+    result = tiny_evaluation
+    assert set(result["summary_by_query_size"]) == set(result["n_test_by_query_size"]) == {2, 3, 5}
+    counts = result["n_test_by_query_size"]
+    assert result["n_test"] >= counts[2] >= counts[3] >= counts[5] == 0  # no tiny advert has five skills
+    assert counts[2] > 0
+    for size, summary in result["summary_by_query_size"].items():
+        assert set(summary["method"]) == set(result["summary"]["method"])
+        assert (summary["n"] == counts[size]).all()
+    two = result["summary_by_query_size"][2]
+    assert two["value"].between(0, 1).all() and (two["low"] <= two["high"]).all()
+
+
+def test_evaluation_json_carries_methods_by_query_size(tiny_evaluation):
+    import json
+
+    payload = evaluation.evaluation_json(tiny_evaluation)
+    assert {"model", "n_test", "methods"} <= set(payload)
+    assert set(payload["methods_by_query_size"]) == set(payload["n_test_by_query_size"]) == {"2", "3", "5"}
+    assert set(payload["methods_by_query_size"]["3"]) == set(payload["methods"])
+    for metrics in payload["methods_by_query_size"]["3"].values():
+        assert {"top1", "top5", "top10", "mrr", "top1_interval", "top5_interval", "mrr_interval"} <= set(metrics)
+        assert 0.0 <= metrics["top5_interval"][0] <= metrics["top5"] <= metrics["top5_interval"][1] <= 1.0
+    # a size no held-out advert reaches gives nulls, and the payload stays strict JSON
+    assert payload["methods_by_query_size"]["5"]["logistic"]["top5"] is None
+    json.dumps(payload, allow_nan=False)
+
+
+def test_evaluation_json_defaults_to_sizes_three_and_five():
+    assert evaluation.QUERY_SIZES == (3, 5)
+    result = evaluation.evaluate_methods(
+        world.adverts()[["advert_id", "employer", "source", "region"]],
+        world.training(),
+        world.OCCUPATIONS,
+        world.OCCUPATION_SKILLS,
+        world.SKILLS,
+        methods={"popularity": ranking.METHODS["popularity"]()},
+        n_bootstrap=20,
+    )
+    assert set(evaluation.evaluation_json(result)["methods_by_query_size"]) == {"3", "5"}

@@ -213,3 +213,16 @@ def test_every_published_count_respects_the_minimum(real_site):
                         small.append(f"{page.name}: {headings[i]} = {value} in row {cells[:3]}")
     assert checked, "no count column found in any published table: the headings pattern is stale"
     assert not small, small
+
+
+@pytest.mark.mirror
+def test_the_model_card_shows_this_runs_extraction_figures(real_site):
+    main = LexborHTMLParser((real_site / "model-card.html").read_text(encoding="utf-8")).css_first("main")
+    text = " ".join(main.text(separator=" ").split())
+    # notebook 02 of this run wrote them: the benchmark rows and the set-level operating point
+    assert "has not been run yet: run notebook 02" not in text
+    assert "Whole-sentence precision of the corpus extractor" in text
+    found = re.search(r"SkillSkape dev \(([\d,]+) sentences, ([\d,]+) gold skills\)", text)
+    assert found and int(found.group(1).replace(",", "")) > 1000, text[:500]
+    assert re.search(r"precision 0\.\d{3}, recall 0\.\d{3}, F1 0\.\d{3}", text)
+    assert "This project's extractor" in text and "tech test" in text

@@ -263,7 +263,7 @@ def test_evaluate_methods_on_the_tiny_world(world_evaluation, recommend_world):
 def test_evaluation_json_shape(world_evaluation):
     _, result = world_evaluation
     payload = evaluation.evaluation_json(result)
-    assert set(payload) == {"model", "n_test", "methods"}
+    assert {"model", "n_test", "methods", "methods_by_query_size"} <= set(payload)
     assert payload["model"] == evaluation.MODEL_NAME and payload["model"] in payload["methods"]
     assert payload["n_test"] == result["n_test"] and isinstance(payload["n_test"], int)
     assert set(payload["methods"]) == set(evaluation.default_methods())

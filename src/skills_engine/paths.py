@@ -33,6 +33,7 @@ NATIONAL_RUN = "national"
 #: Files under ``reports/`` that the notebooks write and the website reads.
 FINDINGS_FILE = "findings.json"
 MODEL_EVALUATION_FILE = "model_evaluation.json"
+EXTRACTION_EVALUATION_FILE = "extraction_evaluation.json"
 REGIONS_FILE = "regions.json"
 #: Files under ``data/processed/``.
 SOURCING_REPORT_FILE = "sourcing_report.json"
@@ -129,6 +130,11 @@ def findings_file(root: Path | None = None) -> Path:
 def model_evaluation_file(root: Path | None = None) -> Path:
     """The recommender's held-out evaluation, for the model card."""
     return reports_dir(root) / MODEL_EVALUATION_FILE
+
+
+def extraction_evaluation_file(root: Path | None = None) -> Path:
+    """The skill extractor's benchmark and set-level figures written by notebook 02, for the model card."""
+    return reports_dir(root) / EXTRACTION_EVALUATION_FILE
 
 
 def regions_file(root: Path | None = None) -> Path:

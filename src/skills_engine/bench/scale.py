@@ -226,11 +226,17 @@ def write_figures(result: dict) -> Path:
 
 
 def read_figures(path: Path | None = None) -> dict | None:
-    """The figures of the last ``skills-engine bench scale`` (``None`` when it was never run)."""
-    from skills_engine import getters
+    """The figures of the last ``skills-engine bench scale`` (``None`` when it was never run).
 
-    path = Path(path) if path else figures_path()
-    return getters.read_json(path) if path.is_file() else None
+    Without ``path``: the reports folder in use, else the project's own ``reports/`` (where the
+    figures measured for this repository are committed), so a run into another reports folder
+    still shows them.
+    """
+    from skills_engine import getters, paths
+
+    candidates = [Path(path)] if path else [figures_path(), paths.PROJECT_ROOT / paths.REPORTS / figures_path().name]
+    found = next((candidate for candidate in candidates if candidate.is_file()), None)
+    return getters.read_json(found) if found else None
 
 
 def runs_table(result: dict) -> pd.DataFrame:

@@ -71,3 +71,15 @@ def record_evaluation(evaluation: dict, source: str, path: Path | None = None) -
     path = Path(path or paths.model_evaluation_file())
     payload = evaluation | {"source": source, "evaluated_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds")}
     return getters.atomic_write_text(path, json.dumps(payload, indent=2, ensure_ascii=False) + "\n")
+
+
+def record_extraction(evaluation: dict, source: str, path: Path | None = None) -> Path:
+    """Save the skill extractor's figures (benchmark rows, encoder, set-level operating point) for the model card.
+
+    ``evaluation`` holds aggregates only: ``benchmark`` (rows ``file, method, n_sentences,
+    rp@5, mrr``), ``encoder`` (the sidecar's training figures, or ``None``) and ``set_level``
+    (the operating point and the curve on SkillSkape dev).
+    """
+    path = Path(path or paths.extraction_evaluation_file())
+    payload = evaluation | {"source": source, "evaluated_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds")}
+    return getters.atomic_write_text(path, json.dumps(payload, indent=2, ensure_ascii=False, default=str) + "\n")

@@ -353,6 +353,50 @@ def model_metrics_markdown(path: Path) -> str:
     return markdown_table(["Method", "Top-1", "Top-5", "Top-10", "MRR"], rows) + "\n\n" + note + "\n"
 
 
+def extraction_metrics_markdown(path: Path) -> str:
+    """The model card's extraction section from ``reports/extraction_evaluation.json`` (notebook 02).
+
+    >>> import tempfile
+    >>> target = Path(tempfile.mkdtemp()) / "x.json"
+    >>> _ = target.write_text(json.dumps({"benchmark": [{"file": "tech test", "method": "m", "n_sentences": 9,
+    ...     "rp@5": 60.0, "mrr": 0.5}], "encoder": None, "set_level": {"threshold": 0.6, "precision": 0.3,
+    ...     "recall": 0.15, "f1": 0.2, "n_sentences": 10, "n_gold": 20, "best_threshold": 0.45, "best_f1": 0.21},
+    ...     "source": "nb", "evaluated_at": "today"}))
+    >>> "| tech test | m | 9 | 60.00 | 0.500 |" in extraction_metrics_markdown(target)
+    True
+    """
+    if not Path(path).is_file():
+        return "The extraction evaluation has not been run yet: run notebook 02 (`make run`).\n"
+    payload = json.loads(Path(path).read_text(encoding="utf-8"))
+    rows = [
+        [row["file"], row["method"], f"{row['n_sentences']:,}", f"{row['rp@5']:.2f}", f"{row['mrr']:.3f}"]
+        for row in payload["benchmark"]
+    ]
+    parts = [markdown_table(["Benchmark file", "Method", "Sentences", "RP@5 (%)", "MRR"], rows)]
+    encoder = payload.get("encoder")
+    parts.append(
+        (
+            f"Fine-tuned encoder: {encoder['pairs']:,} training pairs ({encoder['pairs_by_source']}), "
+            f"{encoder['steps']} steps, {encoder['minutes']} minutes on this machine; weights sha256 "
+            f"`{encoder['model_sha256'][:16]}…`."
+        )
+        if encoder
+        else "The fine-tuned encoder was not built for this run (`skills-engine train-encoder`); rows use MiniLM as shipped."
+    )
+    point = payload["set_level"]
+    parts.append(
+        f"Whole-sentence precision of the corpus extractor (the output behind every published count) on "
+        f"SkillSkape dev ({point['n_sentences']:,} sentences, {point['n_gold']:,} gold skills), at the operating "
+        f"semantic threshold {point['threshold']:.2f}: precision {point['precision']:.3f}, recall "
+        f"{point['recall']:.3f}, F1 {point['f1']:.3f} (micro). The best F1 on the curve is {point['best_f1']:.3f} "
+        f"at {point['best_threshold']:.2f}."
+    )
+    parts.append(
+        f"Source: {payload.get('source', 'notebook 02')}, evaluated {payload.get('evaluated_at', 'at the last run')}."
+    )
+    return "\n\n".join(parts) + "\n"
+
+
 def site_variables() -> dict:
     """Values the hand-written pages quote with ``{{< var ... >}}``, read from the config."""
     return {

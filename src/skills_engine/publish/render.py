@@ -50,6 +50,7 @@ from skills_engine.publish.notebooks import (
 from skills_engine.publish.pages import (
     _by_run,
     data_log_markdown,
+    extraction_metrics_markdown,
     findings_markdown,
     home_findings,
     model_metrics_markdown,
@@ -149,6 +150,7 @@ def stage_project(
         f"{REPORTS}/index.qmd": reports_index_markdown(notebooks),
         "regions.qmd": regions_markdown(notebooks, all_findings, pages, read_regions(paths.regions_file(project_root))),
         "_model_metrics.md": model_metrics_markdown(paths.model_evaluation_file(project_root)),
+        "_extraction_metrics.md": extraction_metrics_markdown(paths.extraction_evaluation_file(project_root)),
     }
     for run, members in _by_run(notebooks).items():
         generated[f"{REPORTS}/{run}/index.qmd"] = run_index_markdown(run, members)

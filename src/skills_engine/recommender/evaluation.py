@@ -20,6 +20,11 @@ from skills_engine.recommender.training import build_training
 TEST_SHARE = 0.25
 #: Bootstrap resamples for metric intervals (percentile method, 95%).
 N_BOOTSTRAP = 1_000
+#: Person-sized queries, in skills: a person types three to five skills where a held-out advert
+#: carries more, so every method is also scored on that many skills sampled from each held-out
+#: advert. Adverts with fewer skills than the size are left out of that size's scores (a query
+#: of ``size`` skills is then exactly ``size`` skills; the output's ``n`` counts those kept).
+QUERY_SIZES = (3, 5)
 
 
 def employer_split(
@@ -102,6 +107,30 @@ def hide_half_queries(
     return pd.DataFrame(rows)
 
 
+def sample_query_skills(
+    skill_sets: Sequence[Sequence[str]], size: int, random_state: int = RANDOM_STATE
+) -> tuple[list[list[str]], np.ndarray]:
+    """``size`` skills sampled without replacement from each skill set, for person-sized queries.
+
+    Sets with fewer than ``size`` distinct skills are dropped (see :data:`QUERY_SIZES`). The
+    sample depends only on ``random_state``, ``size`` and the sets (skills are sorted first).
+    Returns the sampled lists and the positions of the sets kept.
+
+    >>> sampled, kept = sample_query_skills([["a", "b", "c", "d"], ["a"], ["c", "b", "b"]], 2, random_state=0)
+    >>> kept.tolist(), [len(s) for s in sampled], set(sampled[1]) == {"b", "c"}
+    ([0, 2], [2, 2], True)
+    """
+    rng = np.random.default_rng([random_state, size])
+    sampled, kept = [], []
+    for position, skills in enumerate(skill_sets):
+        distinct = sorted(set(skills))
+        if len(distinct) < size:
+            continue
+        sampled.append([distinct[i] for i in sorted(rng.choice(len(distinct), size=size, replace=False))])
+        kept.append(position)
+    return sampled, np.array(kept, dtype=int)
+
+
 def default_methods(random_state: int = RANDOM_STATE) -> dict:
     """A fresh instance of every compared method (:data:`skills_engine.recommender.rankers.METHODS`)."""
     return {name: cls(random_state=random_state) for name, cls in rankers.METHODS.items()}
@@ -116,17 +145,29 @@ def evaluate_methods(
     methods: dict | None = None,
     random_state: int = RANDOM_STATE,
     n_bootstrap: int = N_BOOTSTRAP,
+    query_sizes: Sequence[int] = QUERY_SIZES,
 ) -> dict:
     """Fit every method on training employers and rank occupations for held-out adverts.
 
-    Returns ``{"n_train", "n_test", "summary", "per_query", "timings"}``: ``summary`` has one
-    row per (method, metric) with the bootstrap interval; ``per_query`` has each held-out
-    advert's rank under each method with its source and region, for breakdowns.
+    Each method is fitted once and scores both the held-out adverts' full skill sets and, for
+    each of ``query_sizes``, person-sized queries sampled from them (:func:`sample_query_skills`,
+    seeded by ``random_state``; adverts with fewer skills are left out of that size).
+
+    Returns ``{"n_train", "n_test", "summary", "per_query", "timings", "n_test_by_query_size",
+    "summary_by_query_size"}``: ``summary`` has one row per (method, metric) with the bootstrap
+    interval; ``per_query`` has each held-out advert's rank under each method with its source
+    and region, for breakdowns; ``summary_by_query_size`` maps each size to a table like
+    ``summary`` (its ``n`` the queries of that size) and ``n_test_by_query_size`` to their number.
+    The training pairs given to the methods carry each advert's ``employer``, so a method that
+    tunes itself (:class:`~skills_engine.recommender.rankers.WithPopularityPrior`) validates on
+    training employers only.
     """
     methods = methods or default_methods(random_state)
     with_skills = adverts.loc[adverts["advert_id"].isin(training_pairs["advert_id"])]
     train_ids, test_ids = employer_split(with_skills, random_state=random_state)
     train = training_pairs.loc[training_pairs["advert_id"].isin(train_ids)]
+    if "employer" not in train:
+        train = train.merge(adverts[["advert_id", "employer"]].drop_duplicates("advert_id"), on="advert_id", how="left")
     test = training_pairs.loc[training_pairs["advert_id"].isin(test_ids)]
     skill_uris = skills["skill_uri"].tolist()
     occupation_uris = occupations["occupation_uri"].tolist()
@@ -140,7 +181,13 @@ def evaluate_methods(
     query_matrix = rankers.query_matrix(queries["skills"].tolist(), skill_uris)
     truth = queries["occupation_uri"].map(occupation_position).to_numpy()
     context = queries[["advert_id"]].merge(adverts[["advert_id", "source", "region"]], on="advert_id", how="left")
+    sized = {}
+    for size in query_sizes:
+        sampled, kept = sample_query_skills(queries["skills"].tolist(), size, random_state=random_state)
+        sized[size] = (rankers.query_matrix(sampled, skill_uris), truth[kept])
+    columns = ["method", "metric", "value", "low", "high", "n"]
     per_query, summaries, timings = [], [], {}
+    sized_summaries = {size: [] for size in sized}
     for name, model in methods.items():
         started = time.perf_counter()
         model.fit(train, occupation_skills, skill_uris, occupation_uris)
@@ -153,12 +200,23 @@ def evaluate_methods(
         metrics = per_query_metrics(ranks)
         per_query.append(pd.concat([context, metrics.assign(rank=ranks, method=name)], axis=1))
         summaries.append(summarise(metrics, n_bootstrap=n_bootstrap, random_state=random_state).assign(method=name))
+        for size, (matrix, size_truth) in sized.items():
+            # no advert of that size: no queries to score (some methods refuse an empty matrix)
+            size_scores = model.score(matrix) if matrix.shape[0] else np.empty((0, len(occupation_uris)))
+            size_metrics = per_query_metrics(ranks_of_truth(size_scores, size_truth))
+            sized_summaries[size].append(
+                summarise(size_metrics, n_bootstrap=n_bootstrap, random_state=random_state).assign(method=name)
+            )
     return {
         "n_train": int(train["advert_id"].nunique()),
         "n_test": len(queries),
-        "summary": pd.concat(summaries, ignore_index=True)[["method", "metric", "value", "low", "high", "n"]],
+        "summary": pd.concat(summaries, ignore_index=True)[columns],
         "per_query": pd.concat(per_query, ignore_index=True),
         "timings": timings,
+        "n_test_by_query_size": {size: int(matrix.shape[0]) for size, (matrix, _) in sized.items()},
+        "summary_by_query_size": {
+            size: pd.concat(frames, ignore_index=True)[columns] for size, frames in sized_summaries.items()
+        },
     }
 
 
@@ -213,16 +271,36 @@ def evaluate_from_tables(n_bootstrap: int = N_BOOTSTRAP, random_state: int = RAN
 MODEL_NAME = "skill_profile_lm"
 
 
-def evaluation_json(result: dict) -> dict:
-    """``{"model", "n_test", "methods": {name: {top1, top5, top10, mrr, ...}}}`` with fractions 0-1."""
+def _methods_json(summary: pd.DataFrame) -> dict:
+    """``{name: {metric: value, ..., top1_interval: [low, high], ...}}`` from a summary table."""
+
+    def value(number) -> float | None:  # no queries (e.g. no advert has that many skills): null, not NaN
+        return None if pd.isna(number) else round(float(number), 4)
+
     methods = {}
-    for name, frame in result["summary"].groupby("method", sort=False):
+    for name, frame in summary.groupby("method", sort=False):
         indexed = frame.set_index("metric")
-        methods[name] = {metric: round(float(indexed.loc[metric, "value"]), 4) for metric in indexed.index} | {
-            f"{metric}_interval": [
-                round(float(indexed.loc[metric, "low"]), 4),
-                round(float(indexed.loc[metric, "high"]), 4),
-            ]
+        methods[name] = {metric: value(indexed.loc[metric, "value"]) for metric in indexed.index} | {
+            f"{metric}_interval": [value(indexed.loc[metric, "low"]), value(indexed.loc[metric, "high"])]
             for metric in ("top1", "top5", "top10", "mrr")
         }
-    return {"model": MODEL_NAME, "n_test": int(result["n_test"]), "methods": methods}
+    return methods
+
+
+def evaluation_json(result: dict) -> dict:
+    """``{"model", "n_test", "methods": {name: {top1, top5, top10, mrr, ...}}}`` with fractions 0-1.
+
+    When ``result`` has person-sized queries (:func:`evaluate_methods` does), also
+    ``"methods_by_query_size": {"3": {name: {...}}, "5": {...}}`` in the same form and
+    ``"n_test_by_query_size": {"3": n, "5": n}`` (held-out adverts with at least that many skills;
+    a size no advert reaches has null metrics).
+    """
+    payload = {"model": MODEL_NAME, "n_test": int(result["n_test"]), "methods": _methods_json(result["summary"])}
+    if "summary_by_query_size" in result:
+        payload["methods_by_query_size"] = {
+            str(size): _methods_json(summary) for size, summary in result["summary_by_query_size"].items()
+        }
+        payload["n_test_by_query_size"] = {
+            str(size): int(n) for size, n in result.get("n_test_by_query_size", {}).items()
+        }
+    return payload
