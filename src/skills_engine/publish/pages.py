@@ -350,7 +350,31 @@ def model_metrics_markdown(path: Path) -> str:
         f"Held-out adverts: {payload['n_test']:,} (split by employer); intervals are 95% bootstrap intervals. "
         f"Source: {payload.get('source', 'notebook 03')}, evaluated {payload.get('evaluated_at', 'at the last run')}."
     )
-    return markdown_table(["Method", "Top-1", "Top-5", "Top-10", "MRR"], rows) + "\n\n" + note + "\n"
+    text = markdown_table(["Method", "Top-1", "Top-5", "Top-10", "MRR"], rows) + "\n\n" + note + "\n"
+    by_size = {size: methods for size, methods in (payload.get("methods_by_query_size") or {}).items() if methods}
+    if by_size:
+        sizes = sorted(by_size, key=int)
+        size_rows = []
+        for name in payload["methods"]:
+            cells = [f"**{name}**" if name == payload["model"] else name]
+            for size in sizes:
+                metrics = by_size[size].get(name)
+                low, high = (metrics or {}).get("top5_interval", [None, None])
+                cells.append(
+                    f"{metrics['top5']:.3f} [{low:.3f}, {high:.3f}]"
+                    if metrics and metrics.get("top5") is not None and low is not None
+                    else "–"
+                )
+            size_rows.append(cells)
+        counts = payload.get("n_test_by_query_size") or {}
+        text += (
+            "\n"
+            + markdown_table(["Method", *(f"Top-5, {size}-skill queries" for size in sizes)], size_rows)
+            + "\n\nPerson-sized queries: "
+            + ", ".join(f"{size} skills drawn from each of {counts.get(size, 0):,} held-out adverts" for size in sizes)
+            + " (adverts with fewer skills left out; fixed seed).\n"
+        )
+    return text
 
 
 def extraction_metrics_markdown(path: Path) -> str:
