@@ -7,7 +7,7 @@ import importlib.util
 import numpy as np
 import pytest
 
-from skills_engine.recommender import evaluation
+from skills_engine.recommender import baselines, evaluation
 from skills_engine.recommender import rankers as ranking
 
 
@@ -26,7 +26,7 @@ OCC_URIS = world.OCCUPATIONS["occupation_uri"].tolist()
 
 
 def fitted(name, **params):
-    return ranking.METHODS[name](**params).fit(world.training(), world.OCCUPATION_SKILLS, SKILL_URIS, OCC_URIS)
+    return evaluation.METHODS[name](**params).fit(world.training(), world.OCCUPATION_SKILLS, SKILL_URIS, OCC_URIS)
 
 
 def top(model, skills):
@@ -107,7 +107,7 @@ NEW_METHODS = {
 @pytest.mark.parametrize("name", sorted(NEW_METHODS))
 def test_new_methods_fit_return_self_and_set_learned_attributes(name):
     params = {"n_components": 3} if name == "dwp_svd+prior" else {}
-    model = ranking.METHODS[name](random_state=3, **params)
+    model = evaluation.METHODS[name](random_state=3, **params)
     assert not any(hasattr(model, attribute) for attribute in NEW_METHODS[name])
     assert model.fit(world.training(), world.OCCUPATION_SKILLS, SKILL_URIS, OCC_URIS) is model
     assert all(hasattr(model, attribute) for attribute in NEW_METHODS[name])
@@ -117,7 +117,7 @@ def test_new_methods_fit_return_self_and_set_learned_attributes(name):
 
 def test_default_methods_construct_every_method_with_the_seed():
     methods = evaluation.default_methods(random_state=11)
-    assert set(methods) == set(ranking.METHODS) >= set(NEW_METHODS) | {"skill_profile_lm"}
+    assert set(methods) == set(evaluation.METHODS) >= set(NEW_METHODS) | {"skill_profile_lm"}
     assert all(method.random_state == 11 for method in methods.values())
     assert methods["nesta_profile+prior"].method.random_state == 11
 
@@ -141,8 +141,8 @@ def test_logistic_ranks_occupations_without_adverts_last():
     porter = OCC_URIS.index("occ:porter")  # no adverts: the classifier cannot predict it
     assert porter not in model.classes_
     scores = model.score(ranking.query_matrix([["skill:manual handling", "skill:patient care"], []], SKILL_URIS))
-    assert (scores[:, porter] == ranking.UNSEEN_SCORE).all()
-    assert (np.delete(scores, porter, axis=1) > ranking.UNSEEN_SCORE).all()
+    assert (scores[:, porter] == baselines.UNSEEN_SCORE).all()
+    assert (np.delete(scores, porter, axis=1) > baselines.UNSEEN_SCORE).all()
     # seen occupations get log-probabilities that sum to one
     np.testing.assert_allclose(np.exp(scores[:, model.classes_]).sum(axis=1), 1.0)
 
@@ -155,7 +155,7 @@ def test_nearest_adverts_votes_by_similarity_and_breaks_ties_by_popularity():
     assert scores[0, welder] > 0.5  # both welder adverts share the query's only skill
     # an empty query has no neighbours' votes: popularity alone orders it, porters (no adverts) last
     assert np.argmax(scores[1]) == nurse and np.argmin(scores[1]) == porter
-    assert scores[1].max() <= ranking.POPULARITY_TIE_BREAK
+    assert scores[1].max() <= baselines.POPULARITY_TIE_BREAK
     assert fitted("knn_adverts", n_neighbors=1_000).n_neighbors_ == len(world.adverts())
 
 
@@ -176,14 +176,14 @@ def test_prior_weight_zero_keeps_the_method_order_and_a_large_one_follows_popula
 def test_prior_weight_is_tuned_on_training_employers_with_a_fixed_seed():
     training = world.training().merge(world.adverts()[["advert_id", "employer"]], on="advert_id")
     models = [
-        ranking.METHODS["nesta_profile+prior"](random_state=5).fit(
+        evaluation.METHODS["nesta_profile+prior"](random_state=5).fit(
             training, world.OCCUPATION_SKILLS, SKILL_URIS, OCC_URIS
         )
         for _ in range(2)
     ]
     tuned = models[0]
-    assert set(tuned.validation_scores_) == set(ranking.PRIOR_WEIGHT_GRID)
-    assert tuned.prior_weight_ in ranking.PRIOR_WEIGHT_GRID
+    assert set(tuned.validation_scores_) == set(baselines.PRIOR_WEIGHT_GRID)
+    assert tuned.prior_weight_ in baselines.PRIOR_WEIGHT_GRID
     assert tuned.prior_weight_ == models[1].prior_weight_ and tuned.validation_scores_ == models[1].validation_scores_
     best = max(score["top5"] for score in tuned.validation_scores_.values())
     assert tuned.validation_scores_[tuned.prior_weight_]["top5"] == best
@@ -195,7 +195,7 @@ def test_prior_weight_is_tuned_on_training_employers_with_a_fixed_seed():
 
 def test_prior_wrapper_without_groups_to_validate_on_leaves_the_method_alone():
     one_advert = world.training().query("advert_id == 'occ:nurse-0'")
-    model = ranking.METHODS["nesta_profile+prior"]().fit(one_advert, world.OCCUPATION_SKILLS, SKILL_URIS, OCC_URIS)
+    model = evaluation.METHODS["nesta_profile+prior"]().fit(one_advert, world.OCCUPATION_SKILLS, SKILL_URIS, OCC_URIS)
     assert model.prior_weight_ == 0.0 and model.validation_scores_ == {}
 
 
@@ -227,7 +227,7 @@ def tiny_evaluation():
         world.OCCUPATION_SKILLS,
         world.SKILLS,
         methods={
-            name: ranking.METHODS[name](**({"n_components": 3} if name == "dwp_svd" else {}))
+            name: evaluation.METHODS[name](**({"n_components": 3} if name == "dwp_svd" else {}))
             for name in ["popularity", "dwp_svd", "logistic", "nesta_profile+prior", "skill_profile_lm"]
         },
         n_bootstrap=50,
@@ -271,7 +271,7 @@ def test_evaluation_json_defaults_to_sizes_three_and_five():
         world.OCCUPATIONS,
         world.OCCUPATION_SKILLS,
         world.SKILLS,
-        methods={"popularity": ranking.METHODS["popularity"]()},
+        methods={"popularity": evaluation.METHODS["popularity"]()},
         n_bootstrap=20,
     )
     assert set(evaluation.evaluation_json(result)["methods_by_query_size"]) == {"3", "5"}

@@ -1,7 +1,8 @@
 """Recommender: job titles for a person's skills, with salary, demand and growth (notebook 03).
 
 Owns the rankers, ours (the skill-profile language model) and the published baselines
-(``rankers``), typed skills resolved to ESCO by label, spelling or meaning (``resolver``), the
+(``rankers``), the stronger baselines a data scientist would try first (``baselines``: logistic
+regression, nearest adverts, published methods with the popularity prior), typed skills resolved to ESCO by label, spelling or meaning (``resolver``), the
 engine that ranks and attaches the published evidence (``engine``), its readable answer
 (``formatting``), the training pairs and the rule that title-derived skills never enter
 training or test (``training``), the held-out evaluation with bootstrap intervals

@@ -13,7 +13,7 @@ import pandas as pd
 from skills_engine import getters
 from skills_engine.config import RANDOM_STATE
 from skills_engine.occupations.labelling import ensure_advert_occupations
-from skills_engine.recommender import rankers
+from skills_engine.recommender import baselines, rankers
 from skills_engine.recommender.training import build_training
 
 #: Share of employers whose adverts are held out for testing.
@@ -131,9 +131,25 @@ def sample_query_skills(
     return sampled, np.array(kept, dtype=int)
 
 
+#: The methods compared in the evaluation, by the names the CLI prints: the published methods
+#: (``rankers``), the stronger baselines (``baselines``) and the project's model, last.
+METHODS = {
+    "popularity": rankers.PopularityRanker,
+    "dwp_svd": rankers.DWPCooccurrenceSVD,
+    "nesta_profile": rankers.NestaSkillProfile,
+    "esco_overlap": rankers.EscoOverlap,
+    "logistic": baselines.LogisticOccupations,
+    "knn_adverts": baselines.NearestAdverts,
+    "dwp_svd+prior": baselines.with_popularity_prior(rankers.DWPCooccurrenceSVD),
+    "nesta_profile+prior": baselines.with_popularity_prior(rankers.NestaSkillProfile),
+    "esco_overlap+prior": baselines.with_popularity_prior(rankers.EscoOverlap),
+    "skill_profile_lm": rankers.SkillProfileLM,
+}
+
+
 def default_methods(random_state: int = RANDOM_STATE) -> dict:
-    """A fresh instance of every compared method (:data:`skills_engine.recommender.rankers.METHODS`)."""
-    return {name: cls(random_state=random_state) for name, cls in rankers.METHODS.items()}
+    """A fresh instance of every compared method (:data:`METHODS`)."""
+    return {name: cls(random_state=random_state) for name, cls in METHODS.items()}
 
 
 def evaluate_methods(
@@ -159,7 +175,7 @@ def evaluate_methods(
     and region, for breakdowns; ``summary_by_query_size`` maps each size to a table like
     ``summary`` (its ``n`` the queries of that size) and ``n_test_by_query_size`` to their number.
     The training pairs given to the methods carry each advert's ``employer``, so a method that
-    tunes itself (:class:`~skills_engine.recommender.rankers.WithPopularityPrior`) validates on
+    tunes itself (:class:`~skills_engine.recommender.baselines.WithPopularityPrior`) validates on
     training employers only.
     """
     methods = methods or default_methods(random_state)
