@@ -275,3 +275,34 @@ def test_evaluation_json_defaults_to_sizes_three_and_five():
         n_bootstrap=20,
     )
     assert set(evaluation.evaluation_json(result)["methods_by_query_size"]) == {"3", "5"}
+
+
+# --- the shipped blend: skill-profile model plus the nearest adverts' vote -----------------
+
+
+def test_blend_with_no_vote_is_the_skill_profile_model():
+    queries = ranking.query_matrix([["skill:cooking", "skill:manual handling"], ["skill:welding"]], SKILL_URIS)
+    np.testing.assert_allclose(
+        fitted("skill_profile_blend", knn_weight=0.0).score(queries), fitted("skill_profile_lm").score(queries)
+    )
+
+
+def test_blend_vote_moves_scores_and_its_fast_path_matches_batch_scoring():
+    blend = fitted("skill_profile_blend", knn_weight=1.0)
+    skills = ["skill:cooking", "skill:manual handling"]
+    batch = blend.score(ranking.query_matrix([skills], SKILL_URIS))[0]
+    np.testing.assert_allclose(blend.score_one([SKILL_URIS.index(s) for s in skills]), batch)
+    plain = fitted("skill_profile_lm").score(ranking.query_matrix([skills], SKILL_URIS))[0]
+    assert not np.allclose(batch, plain)
+    # the vote goes to occupations of adverts that share the skills: chef gains on accountant
+    chef, accountant = OCC_URIS.index("occ:chef"), OCC_URIS.index("occ:accountant")
+    assert batch[chef] - plain[chef] > batch[accountant] - plain[accountant]
+
+
+def test_blend_tunes_its_weight_on_held_out_training_adverts_from_its_grid():
+    from skills_engine.recommender import blend
+
+    model = fitted("skill_profile_blend")
+    assert model.knn_weight_ in blend.BLEND_WEIGHT_GRID
+    assert set(model.validation_scores_) == set(blend.BLEND_WEIGHT_GRID)
+    assert all(0.0 <= v["top5"] <= 1.0 and v["n"] > 0 for v in model.validation_scores_.values())

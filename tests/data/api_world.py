@@ -21,7 +21,7 @@ ALT_LABELS = {
 }
 
 
-def tiny_engine() -> Recommender:
+def tiny_engine(**params) -> Recommender:
     skills = world.SKILLS.assign(alt_labels=lambda d: d["skill_uri"].map(lambda uri: ALT_LABELS.get(uri, [])))
     sector_growth = pd.DataFrame(
         {
@@ -41,7 +41,7 @@ def tiny_engine() -> Recommender:
     earnings = pd.DataFrame(
         {"occupation_uri": ["occ:porter", "occ:welder"], "annual_earnings_gbp": [21_500.0, 29_000.0]}
     )
-    return Recommender(min_count=3, semantic_skills=False).fit(
+    return Recommender(**({"min_count": 3, "semantic_skills": False} | params)).fit(
         world.adverts(),
         world.training(),
         world.OCCUPATIONS,

@@ -248,6 +248,27 @@ class NearestAdverts:
         return scores
 
 
+def validation_split(training: pd.DataFrame, random_state: int) -> tuple[pd.DataFrame, pd.DataFrame] | None:
+    """``(inner, held)`` rows of ``training``: :data:`PRIOR_VALIDATION_SHARE` of its employers held out.
+
+    Adverts are grouped by :data:`GROUP_COLUMN` when ``training`` has it, else each advert is its
+    own group; ``None`` when there are fewer than two groups to split.
+    """
+    from sklearn.model_selection import GroupShuffleSplit
+
+    adverts = training.drop_duplicates("advert_id")
+    groups = "advert:" + adverts["advert_id"].astype(str)
+    if GROUP_COLUMN in adverts:
+        groups = adverts[GROUP_COLUMN].astype("string").str.lower().str.strip().fillna(groups)
+    if groups.nunique() < 2:
+        return None
+    splitter = GroupShuffleSplit(n_splits=1, test_size=PRIOR_VALIDATION_SHARE, random_state=random_state)
+    inner_idx, validation_idx = next(splitter.split(adverts, groups=groups))
+    inner = training.loc[training["advert_id"].isin(adverts["advert_id"].iloc[inner_idx])]
+    held = training.loc[training["advert_id"].isin(adverts["advert_id"].iloc[validation_idx])]
+    return inner, held
+
+
 def _log_scale(scores: np.ndarray) -> np.ndarray:
     """Similarities (0-1, negatives clipped to 0) on a log scale, floored at :data:`SCORE_FLOOR`."""
     return np.log(np.clip(scores, 0.0, None) + SCORE_FLOOR)
@@ -318,18 +339,10 @@ class WithPopularityPrior:
     def _validate(self, training: pd.DataFrame, occupation_skills: pd.DataFrame, vocab: _Vocabulary) -> dict:
         import copy
 
-        from sklearn.model_selection import GroupShuffleSplit
-
-        adverts = training.drop_duplicates("advert_id")
-        groups = "advert:" + adverts["advert_id"].astype(str)
-        if GROUP_COLUMN in adverts:
-            groups = adverts[GROUP_COLUMN].astype("string").str.lower().str.strip().fillna(groups)
-        if groups.nunique() < 2:
+        split = validation_split(training, self.random_state)
+        if split is None:
             return {}
-        splitter = GroupShuffleSplit(n_splits=1, test_size=PRIOR_VALIDATION_SHARE, random_state=self.random_state)
-        inner_idx, validation_idx = next(splitter.split(adverts, groups=groups))
-        inner = training.loc[training["advert_id"].isin(adverts["advert_id"].iloc[inner_idx])]
-        held = training.loc[training["advert_id"].isin(adverts["advert_id"].iloc[validation_idx])]
+        inner, held = split
         queries, truth = _advert_matrix(held, vocab)
         if queries.shape[0] == 0:
             return {}

@@ -1,7 +1,8 @@
 """The Skills Recommendation Engine: from a person's skills to job titles, with pay, demand and growth.
 
-:class:`Recommender` ranks ESCO occupations with :class:`skills_engine.recommender.rankers.SkillProfileLM`
-and attaches, for each, the evidence a person needs, every figure with its source and sample
+:class:`Recommender` ranks ESCO occupations with
+:class:`skills_engine.recommender.blend.SkillProfileBlend` (the skill-profile language model plus
+the nearest training adverts' vote) and attaches, for each, the evidence a person needs, every figure with its source and sample
 size: median advertised salary (national and regional; ASHE earnings when adverts are too
 few), demand (adverts in the region and nationally), and growth (Indeed Hiring Lab index for
 the occupation's sector, and for the region).
@@ -17,7 +18,7 @@ import pandas as pd
 
 from skills_engine import disclosure
 from skills_engine.config import MIN_PUBLISHED_COUNT, RANDOM_STATE, REGIONS
-from skills_engine.recommender.rankers import SkillProfileLM
+from skills_engine.recommender.blend import SkillProfileBlend
 from skills_engine.recommender.resolver import SkillResolver
 
 #: Most skills one request may carry: a long CV lists about 50; 200 leaves room while
@@ -44,6 +45,11 @@ class Recommender:
     ----------
     mu, essential_weight, optional_weight, prior_weight
         Hyperparameters of :class:`skills_engine.recommender.rankers.SkillProfileLM`.
+    knn_weight : float or None
+        Weight of the nearest adverts' vote added to it
+        (:class:`skills_engine.recommender.blend.SkillProfileBlend`, which beat every baseline in
+        notebook 03); ``None`` tunes it on held-out training adverts, ``0`` ranks with the
+        skill-profile model alone, as the static try-it page does.
     min_count : int
         Smallest number of adverts behind a published median or count.
     semantic_skills : bool
@@ -58,6 +64,7 @@ class Recommender:
         essential_weight: float = 2.0,
         optional_weight: float = 0.5,
         prior_weight: float = 0.5,
+        knn_weight: float | None = None,
         min_count: int = MIN_PUBLISHED_COUNT,
         semantic_skills: bool = True,
         random_state: int = RANDOM_STATE,
@@ -67,6 +74,7 @@ class Recommender:
         self.essential_weight = essential_weight
         self.optional_weight = optional_weight
         self.prior_weight = prior_weight
+        self.knn_weight = knn_weight
         self.min_count = min_count
         self.random_state = random_state
 
@@ -100,8 +108,13 @@ class Recommender:
         region_growth
             ``geography, change_12m, latest_date`` for the twelve regions and ``United Kingdom``.
         """
-        self.model_ = SkillProfileLM(
-            self.mu, self.essential_weight, self.optional_weight, self.prior_weight, self.random_state
+        self.model_ = SkillProfileBlend(
+            self.mu,
+            self.essential_weight,
+            self.optional_weight,
+            self.prior_weight,
+            self.random_state,
+            knn_weight=self.knn_weight,
         ).fit(training, occupation_skills, skills["skill_uri"].tolist(), occupations["occupation_uri"].tolist())
         self.resolver_ = SkillResolver(semantic=self.semantic_skills).fit(skills)
         self.occupations_ = occupations.set_index("occupation_uri")

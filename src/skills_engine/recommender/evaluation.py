@@ -13,7 +13,7 @@ import pandas as pd
 from skills_engine import getters
 from skills_engine.config import RANDOM_STATE
 from skills_engine.occupations.labelling import ensure_advert_occupations
-from skills_engine.recommender import baselines, rankers
+from skills_engine.recommender import baselines, blend, rankers
 from skills_engine.recommender.training import build_training
 
 #: Share of employers whose adverts are held out for testing.
@@ -144,6 +144,7 @@ METHODS = {
     "nesta_profile+prior": baselines.with_popularity_prior(rankers.NestaSkillProfile),
     "esco_overlap+prior": baselines.with_popularity_prior(rankers.EscoOverlap),
     "skill_profile_lm": rankers.SkillProfileLM,
+    "skill_profile_blend": blend.SkillProfileBlend,
 }
 
 
@@ -284,7 +285,7 @@ def evaluate_from_tables(n_bootstrap: int = N_BOOTSTRAP, random_state: int = RAN
 
 
 #: The method the project ships, as the evaluation JSON names it.
-MODEL_NAME = "skill_profile_lm"
+MODEL_NAME = "skill_profile_blend"
 
 
 def _methods_json(summary: pd.DataFrame) -> dict:
