@@ -226,3 +226,4 @@ def test_the_model_card_shows_this_runs_extraction_figures(real_site):
     assert found and int(found.group(1).replace(",", "")) > 1000, text[:500]
     assert re.search(r"precision 0\.\d{3}, recall 0\.\d{3}, F1 0\.\d{3}", text)
     assert "This project's extractor" in text and "tech test" in text
+    assert "How typed phrases map to ESCO" in text and "Accuracy@5" in text

@@ -397,10 +397,17 @@ def extraction_metrics_markdown(path: Path) -> str:
         for row in payload["benchmark"]
     ]
     parts = [markdown_table(["Benchmark file", "Method", "Sentences", "RP@5 (%)", "MRR"], rows)]
+    if payload.get("max_sentences"):
+        parts.append(
+            f"Scored on a random sample of {payload['max_sentences']} sentences per file (a quick run: wide "
+            "uncertainty); the full run (`params/north-east.yaml`) scores every sentence."
+        )
     encoder = payload.get("encoder")
     parts.append(
         (
-            f"Fine-tuned encoder: {encoder['pairs']:,} training pairs ({encoder['pairs_by_source']}), "
+            f"Fine-tuned encoder: {encoder['pairs']:,} training pairs ("
+            + ", ".join(f"{n:,} from {source}" for source, n in encoder["pairs_by_source"].items())
+            + f"), "
             f"{encoder['steps']} steps, {encoder['minutes']} minutes on this machine; weights sha256 "
             f"`{encoder['model_sha256'][:16]}…`."
         )
@@ -410,11 +417,30 @@ def extraction_metrics_markdown(path: Path) -> str:
     point = payload["set_level"]
     parts.append(
         f"Whole-sentence precision of the corpus extractor (the output behind every published count) on "
-        f"SkillSkape dev ({point['n_sentences']:,} sentences, {point['n_gold']:,} gold skills), at the operating "
+        f"SkillSkape dev ({int(point['n_sentences']):,} sentences, {int(point['n_gold']):,} gold skills), at the operating "
         f"semantic threshold {point['threshold']:.2f}: precision {point['precision']:.3f}, recall "
         f"{point['recall']:.3f}, F1 {point['f1']:.3f} (micro). The best F1 on the curve is {point['best_f1']:.3f} "
         f"at {point['best_threshold']:.2f}."
     )
+    if payload.get("resolver"):
+        parts.append(
+            "How typed phrases map to ESCO (the API's first step): spans of the validation files resolved to "
+            "their gold skill; accuracy@1 is the resolver's own answer, accuracy@5 the gold skill among its "
+            "five suggestions.\n\n"
+            + markdown_table(
+                ["Benchmark file", "Encoder", "Phrases", "Accuracy@1", "Accuracy@5"],
+                [
+                    [
+                        row["file"],
+                        row["encoder"],
+                        f"{row['n']:,}",
+                        f"{row['accuracy@1']:.3f}",
+                        f"{row['accuracy@5']:.3f}",
+                    ]
+                    for row in payload["resolver"]
+                ],
+            )
+        )
     parts.append(
         f"Source: {payload.get('source', 'notebook 02')}, evaluated {payload.get('evaluated_at', 'at the last run')}."
     )

@@ -300,3 +300,28 @@ class SkillResolver:
                 entry["alternatives"] = close
             resolved.append(entry)
         return SkillResolution(resolved, unknown, duplicates, over_cap)
+
+
+def resolver_accuracy(resolver: SkillResolver, phrases: Sequence[str], gold_uris: Sequence[str], k: int = 5) -> dict:
+    """How often a typed phrase resolves to its gold ESCO skill: accuracy@1 and accuracy@``k``.
+
+    @1 counts the resolver's own answer (exact label, spelling or meaning; no answer is a miss);
+    @k also counts the gold skill among the ``k`` closest skills it suggests, as a person
+    choosing from the suggestions would see them.
+
+    >>> skills = pd.DataFrame({"skill_uri": ["u:a", "u:b"], "preferred_label": ["use spreadsheets", "weld metal"]})
+    >>> resolver = SkillResolver(semantic=False).fit(skills)
+    >>> resolver_accuracy(resolver, ["use spreadsheet", "welding", "Weld metal"], ["u:a", "u:b", "u:b"], k=2)
+    {'n': 3, 'accuracy@1': 0.6667, 'accuracy@2': 1.0}
+    """
+    if len(phrases) != len(gold_uris):
+        raise ValueError(f"{len(phrases)} phrases but {len(gold_uris)} gold skills")
+    top1 = topk = 0
+    for phrase, gold in zip(phrases, gold_uris):
+        resolved = resolver.resolve([phrase]).resolved
+        answer = [resolved[0]["uri"]] if resolved else []
+        ranked = list(dict.fromkeys(answer + [s["uri"] for s in resolver.suggestions(phrase, limit=k)]))[:k]
+        top1 += bool(answer) and answer[0] == gold
+        topk += gold in ranked
+    n = len(phrases)
+    return {"n": n, "accuracy@1": round(top1 / n, 4) if n else 0.0, f"accuracy@{k}": round(topk / n, 4) if n else 0.0}
