@@ -206,6 +206,7 @@ def test_catalogue_covers_every_dataset_of_the_mirror_readme():
         "career_causeways",
         "skill_benchmark",
         "skillspan",
+        "skillskape",
     }
     nhs = sourcing.dataset("nhs_jobs")
     assert nhs.n_files == 14_842
