@@ -21,14 +21,18 @@ def advert_occupations(adverts: pd.DataFrame, normaliser=None) -> pd.DataFrame:
     )
 
 
-def ensure_advert_occupations(adverts: pd.DataFrame | None = None) -> pd.DataFrame:
-    """The processed advert occupations table, built (and written) if missing or stale."""
+def ensure_advert_occupations(adverts: pd.DataFrame | None = None, build=None) -> pd.DataFrame:
+    """The processed advert occupations table, built (and written) if missing or stale.
+
+    ``build`` makes the table from the adverts (default :func:`advert_occupations`; the Spark
+    engine passes its own).
+    """
     adverts = adverts if adverts is not None else getters.read_adverts(columns=["advert_id", "title"])
     path = getters.processed_path("advert_occupations")
     if path.is_file():
         table = getters.read_processed("advert_occupations")
         if set(table["advert_id"]) >= set(adverts["advert_id"]):
             return table
-    table = advert_occupations(adverts)
+    table = (build or advert_occupations)(adverts)
     getters.write_processed(table, "advert_occupations")
     return table

@@ -269,6 +269,23 @@ def validation_split(training: pd.DataFrame, random_state: int) -> tuple[pd.Data
     return inner, held
 
 
+def weight_grid_scores(base: np.ndarray, extra: np.ndarray, truth: np.ndarray, grid) -> dict:
+    """``{weight: {"top5", "mrr", "n"}}`` of ranking by ``base + weight * extra`` for each weight of ``grid``.
+
+    >>> weight_grid_scores(np.array([[1.0, 0.0]]), np.array([[0.0, 2.0]]), np.array([1]), (0.0, 1.0))
+    {0.0: {'top5': 1.0, 'mrr': 0.5, 'n': 1}, 1.0: {'top5': 1.0, 'mrr': 1.0, 'n': 1}}
+    """
+    results = {}
+    for weight in grid:
+        ranks = _ranks(base + weight * extra, truth)
+        results[float(weight)] = {
+            "top5": float(np.mean(ranks <= 5)),
+            "mrr": float(np.mean(1.0 / ranks)),
+            "n": len(truth),
+        }
+    return results
+
+
 def _log_scale(scores: np.ndarray) -> np.ndarray:
     """Similarities (0-1, negatives clipped to 0) on a log scale, floored at :data:`SCORE_FLOOR`."""
     return np.log(np.clip(scores, 0.0, None) + SCORE_FLOOR)
@@ -349,15 +366,7 @@ class WithPopularityPrior:
         model = copy.deepcopy(self.method).fit(inner, occupation_skills, vocab.skill_uris, vocab.occupation_uris)
         scaled = _log_scale(model.score(queries))
         log_prior = log_popularity_prior(inner, vocab.occupation_uris)
-        results = {}
-        for weight in PRIOR_WEIGHT_GRID:
-            ranks = _ranks(scaled + weight * log_prior, truth)
-            results[float(weight)] = {
-                "top5": float(np.mean(ranks <= 5)),
-                "mrr": float(np.mean(1.0 / ranks)),
-                "n": len(truth),
-            }
-        return results
+        return weight_grid_scores(scaled, log_prior, truth, PRIOR_WEIGHT_GRID)
 
     def score(self, queries) -> np.ndarray:
         """The method's log-scaled scores plus ``prior_weight_`` times the log popularity share."""

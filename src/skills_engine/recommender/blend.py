@@ -22,8 +22,8 @@ from skills_engine.recommender.baselines import (
     NearestAdverts,
     _advert_matrix,
     _log_scale,
-    _ranks,
     validation_split,
+    weight_grid_scores,
 )
 from skills_engine.recommender.rankers import SkillProfileLM, _Vocabulary
 
@@ -103,15 +103,7 @@ class SkillProfileBlend(SkillProfileLM):
             return {}
         model, knn = self._parts(inner, occupation_skills, skill_uris, occupation_uris)
         likelihood, vote = model.score(queries), _log_scale(knn.score(queries))
-        results = {}
-        for weight in BLEND_WEIGHT_GRID:
-            ranks = _ranks(likelihood + weight * vote, truth)
-            results[float(weight)] = {
-                "top5": float(np.mean(ranks <= 5)),
-                "mrr": float(np.mean(1.0 / ranks)),
-                "n": len(truth),
-            }
-        return results
+        return weight_grid_scores(likelihood, vote, truth, BLEND_WEIGHT_GRID)
 
     def score(self, queries) -> np.ndarray:
         """The model's scores plus ``knn_weight_`` times the log vote."""

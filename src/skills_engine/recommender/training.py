@@ -32,14 +32,20 @@ def fit_engine(
     adverts: pd.DataFrame, occupations_of_adverts: pd.DataFrame, advert_skills: pd.DataFrame, **params
 ) -> Recommender:
     """Fit the recommender on every advert, with ESCO, earnings and growth from the processed tables."""
-    occupations = getters.read_esco_occupations()
     evidence = adverts[["advert_id", "region", "salary_annual_gbp"]].merge(
         occupations_of_adverts.loc[lambda d: d["confidence"] >= MIN_TITLE_CONFIDENCE][["advert_id", "occupation_uri"]],
         on="advert_id",
     )
+    return fit_on_evidence(evidence, build_training(advert_skills, occupations_of_adverts), **params)
+
+
+def fit_on_evidence(evidence: pd.DataFrame, training: pd.DataFrame, **params) -> Recommender:
+    """Fit the recommender on ``evidence`` (adverts with a trusted occupation) and ``training`` pairs,
+    with ESCO, earnings and growth from the processed tables (the last step of both engines)."""
+    occupations = getters.read_esco_occupations()
     return Recommender(**params).fit(
         evidence,
-        build_training(advert_skills, occupations_of_adverts),
+        training,
         occupations,
         getters.read_occupation_skills(),
         getters.read_esco_skills(),

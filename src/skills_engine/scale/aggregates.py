@@ -146,9 +146,8 @@ def fit_engine(adverts, occupations_of_adverts, advert_skills, *, spark, **param
     training pairs joined in Spark SQL, the recommender fitted on them as the pandas path fits it."""
     from pyspark.sql import functions as F
 
-    from skills_engine.recommender.engine import Recommender
+    from skills_engine.recommender.training import fit_on_evidence
 
-    occupations = getters.read_esco_occupations()
     evidence = (
         to_spark(spark, adverts)
         .select("advert_id", "region", "salary_annual_gbp")
@@ -162,18 +161,7 @@ def fit_engine(adverts, occupations_of_adverts, advert_skills, *, spark, **param
         .sort_values("advert_id", kind="stable")
         .reset_index(drop=True)
     )
-    return Recommender(**params).fit(
-        evidence,
-        build_training(advert_skills, occupations_of_adverts, spark=spark),
-        occupations,
-        getters.read_occupation_skills(),
-        getters.read_esco_skills(),
-        earnings=getters.read_processed("occupation_earnings"),
-        sector_growth=growth.occupation_sector_growth(occupations, getters.read_processed("indeed_sector")),
-        region_growth=growth.region_growth(
-            getters.read_processed("indeed_regional"), getters.read_processed("indeed_national")
-        ),
-    )
+    return fit_on_evidence(evidence, build_training(advert_skills, occupations_of_adverts, spark=spark), **params)
 
 
 def build_regional_inputs(*, spark) -> regional_inputs.RegionalInputs:

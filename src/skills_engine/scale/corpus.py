@@ -19,6 +19,7 @@ from skills_engine import getters
 from skills_engine.extraction.advert_skills import TITLE_DERIVED
 from skills_engine.extraction.boilerplate import CROSS_EMPLOYER, WITHIN_EMPLOYER, BoilerplateDetector
 from skills_engine.extraction.corpus_cache import FRAME_COLUMNS
+from skills_engine.occupations import labelling
 from skills_engine.occupations.labelling import MIN_TITLE_CONFIDENCE
 from skills_engine.occupations.titles import OUTPUT_COLUMNS
 from skills_engine.scale import workers
@@ -245,12 +246,4 @@ def advert_occupations(adverts, normaliser=None, *, spark) -> pd.DataFrame:
 def ensure_advert_occupations(adverts=None, *, spark) -> pd.DataFrame:
     """The pandas path's :func:`~skills_engine.occupations.labelling.ensure_advert_occupations`,
     building the table on Spark when it is missing or stale."""
-    adverts = adverts if adverts is not None else getters.read_adverts(columns=["advert_id", "title"])
-    path = getters.processed_path("advert_occupations")
-    if path.is_file():
-        table = getters.read_processed("advert_occupations")
-        if set(table["advert_id"]) >= set(adverts["advert_id"]):
-            return table
-    table = advert_occupations(adverts, spark=spark)
-    getters.write_processed(table, "advert_occupations")
-    return table
+    return labelling.ensure_advert_occupations(adverts, build=lambda frame: advert_occupations(frame, spark=spark))
