@@ -183,9 +183,9 @@ def train_encoder(
     force: bool = typer.Option(False, help="Train again even if an intact encoder of this recipe is cached."),
     verbose: bool = typer.Option(False, "--verbose", "-v"),
 ) -> None:
-    """Fine-tune all-MiniLM-L6-v2 on SkillSkape train and ESCO labels into data/interim/encoder
-    (skipped when an intact encoder of the same recipe and training data is cached)."""
-    from skills_engine.extraction import finetune
+    """Fine-tune all-MiniLM-L6-v2 on SkillSkape train and ESCO labels into data/interim/encoder, then
+    fit the second-stage reranker on the validation files (each skipped when a current one is cached)."""
+    from skills_engine.extraction import finetune, rerank
 
     _setup_logging(verbose)
     try:
@@ -196,6 +196,11 @@ def train_encoder(
     typer.echo(f"skill encoder {state}: {finetune.describe(meta)}")
     seconds = finetune.embed_taxonomy()
     typer.echo(f"ESCO labels and descriptions embedded with it: {seconds:.0f} s (cached in data/interim/extraction)")
+    try:
+        record = rerank.build_reranker(force=force)
+    except (FileNotFoundError, ValueError, RuntimeError) as error:
+        _fail(str(error))
+    typer.echo(rerank.describe(record))
 
 
 @app.command("eval-extraction")

@@ -39,9 +39,11 @@ def cache_path(extractor) -> Path:
     """The cache file of a fitted extractor: one per version, settings, encoder and taxonomy.
 
     The corpus path's static encoder always distils the shipped MiniLM, so the encoder in use
-    enters the key only when ``transform_encoder`` embeds sentences with it.
+    enters the key only when ``transform_encoder`` embeds sentences with it; the reranker's
+    settings never do.
     """
-    params = {name: value for name, value in extractor.get_params().items() if name != "encoder"}
+    # The reranker reorders ``rank``'s candidates only; ``transform`` never reads it.
+    params = {name: value for name, value in extractor.get_params().items() if name not in ("encoder", "rerank")}
     if params.get("transform_encoder") != "static":
         from skills_engine.extraction import semantic
 

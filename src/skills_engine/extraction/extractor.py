@@ -13,7 +13,9 @@ How a sentence is scored against every ESCO skill (``rank``):
    favouring skills that employers actually ask for.
 
 The final score is a weighted sum of these features; the weights were chosen on the
-benchmark's validation files only (see ``evaluate.tune``).
+benchmark's validation files only. A second stage (:mod:`.rerank`), fitted on those files too,
+then reorders the top candidates with what the sum ignores (each feature apart, the skill's ESCO
+type, reuse level and prior, label-word overlap).
 
 ``transform`` runs the same evidence over whole adverts, sentence by sentence, but only
 embeds sentences (not every phrase) so that it keeps corpus speed; ``transform_frame``
@@ -31,6 +33,7 @@ import pandas as pd
 
 from skills_engine import paths
 from skills_engine.data.text import clean_text
+from skills_engine.extraction import rerank
 from skills_engine.extraction.corpus_cache import cache_path, transform_frame
 from skills_engine.extraction.lexical import _STOP, TOKEN_RE, LexicalMatcher, split_sentences
 
@@ -70,15 +73,12 @@ def _skill_prior(taxonomy: pd.DataFrame, occupation_skills: pd.DataFrame | None)
     return values / max(float(values.max()), 1.0)
 
 
-def _span_means(offsets: np.ndarray, pieces: np.ndarray, spans: list[tuple[int, int]]) -> np.ndarray:
-    """Unit-length mean of the word-piece vectors inside each character span."""
-    out = np.zeros((len(spans), pieces.shape[1]), dtype=np.float32)
-    for row, (a, b) in enumerate(spans):
-        inside = (offsets[:, 0] >= a) & (offsets[:, 1] <= b)
-        if inside.any():
-            vector = pieces[inside].mean(axis=0)
-            out[row] = vector / max(float(np.linalg.norm(vector)), 1e-9)
-    return out
+#: Settings reported by ``get_params`` (every constructor argument but ``cache_dir``).
+_PARAM_NAMES = (
+    *("semantic", "use_descriptions", "w_sentence", "w_description", "w_phrase", "w_phrase_description"),
+    *("w_context_phrase", "w_lexical", "w_prior", "transform_encoder", "min_score", "static_min_score"),
+    *("max_semantic_per_sentence", "encoder", "rerank"),
+)
 
 
 class SkillExtractor:
@@ -113,6 +113,11 @@ class SkillExtractor:
     cache_dir : str or Path, optional
         Where embeddings and extraction results are cached (default
         ``paths.extraction_cache_dir()``).
+    encoder : {"auto", "base"}
+        ``"auto"`` uses the fine-tuned skill encoder when it is cached, ``"base"`` the shipped MiniLM.
+    rerank : bool
+        Let the second stage (:mod:`.rerank`) reorder ``rank``'s top candidates when a fit for
+        the active encoder is cached and validation kept it; never with ``encoder="base"``.
 
     Attributes
     ----------
@@ -124,6 +129,10 @@ class SkillExtractor:
     description_vectors_ : numpy.ndarray
         One description embedding per skill (zeros where none).
     prior_ : numpy.ndarray
+    reranker_ : SkillReranker or None
+        The second stage ``rank`` applies (``None``: the first stage ranks alone).
+    rerank_skills_ : dict
+        Per-skill evidence the second stage reads (:func:`.rerank.skill_table`).
     """
 
     def __init__(
@@ -143,6 +152,7 @@ class SkillExtractor:
         max_semantic_per_sentence: int = 2,
         cache_dir: str | Path | None = None,
         encoder: str = "auto",
+        rerank: bool = True,
     ):
         self.semantic = semantic
         self.use_descriptions = use_descriptions
@@ -159,6 +169,7 @@ class SkillExtractor:
         self.max_semantic_per_sentence = max_semantic_per_sentence
         self.cache_dir = cache_dir
         self.encoder = encoder
+        self.rerank = rerank
 
     @property
     def _base(self) -> bool:
@@ -232,6 +243,9 @@ class SkillExtractor:
                 static_labels = self.static_.encode(label_texts)
                 sums = np.add.reduceat(static_labels, self.label_starts_, axis=0)
                 self.static_centroids_ = sums / np.maximum(np.linalg.norm(sums, axis=1, keepdims=True), 1e-9)
+        # The second stage is fitted per encoder; the shipped MiniLM ("base") always ranks alone.
+        self.reranker_ = rerank.from_cache() if self.semantic and self.rerank and not self._base else None
+        self.rerank_skills_ = rerank.skill_table(frame, self.prior_)
         return self
 
     # --- scoring ---------------------------------------------------------------------
@@ -284,7 +298,7 @@ class SkillExtractor:
             )
             if self.w_context_phrase and spans:
                 offsets, pieces = semantic.token_vectors([text], base=self._base)[0]
-                context = _span_means(offsets, pieces, spans)
+                context = semantic.span_means(offsets, pieces, spans)
                 out["context_phrase"] = self._max_by_skill(context @ self.label_vectors_.T).max(axis=0)
             else:
                 out["context_phrase"] = out["phrase"]
@@ -316,10 +330,12 @@ class SkillExtractor:
         Without the semantic stage only lexically matched skills can score above the prior,
         so fewer than ``k`` informative results may come back.
         """
-        scores = self.combine(self.features(sentence))
-        k = min(k, len(scores))
-        top = np.argpartition(-scores, k - 1)[:k] if k else np.array([], dtype=int)
-        top = top[np.argsort(-scores[top], kind="stable")]
+        features = self.features(sentence)
+        scores = self.combine(features)
+        head = None
+        if getattr(self, "reranker_", None) is not None:
+            head = self.reranker_.order(features, scores, clean_text(sentence), self.rerank_skills_)
+        top = rerank.ranked(scores, k, head)
         return [(str(self.uris_[i]), str(self.labels_[i]), float(scores[i])) for i in top]
 
     # --- extraction over adverts ---------------------------------------------------------
@@ -456,25 +472,8 @@ class SkillExtractor:
         return out
 
     def get_params(self) -> dict:
-        return {
-            name: getattr(self, name)
-            for name in (
-                "semantic",
-                "use_descriptions",
-                "w_sentence",
-                "w_description",
-                "w_phrase",
-                "w_phrase_description",
-                "w_context_phrase",
-                "w_lexical",
-                "w_prior",
-                "transform_encoder",
-                "min_score",
-                "static_min_score",
-                "max_semantic_per_sentence",
-                "encoder",
-            )
-        }
+        """The constructor's settings but ``cache_dir``, in a fixed order (the corpus cache's key)."""
+        return {name: getattr(self, name) for name in _PARAM_NAMES}
 
     def _cache_path(self) -> Path:
         return cache_path(self)

@@ -239,6 +239,17 @@ def token_vectors(texts: Sequence[str], base: bool = False) -> list[tuple[np.nda
     return out
 
 
+def span_means(offsets: np.ndarray, pieces: np.ndarray, spans: list[tuple[int, int]]) -> np.ndarray:
+    """Unit-length mean of the word-piece vectors inside each character span."""
+    out = np.zeros((len(spans), pieces.shape[1]), dtype=np.float32)
+    for row, (a, b) in enumerate(spans):
+        inside = (offsets[:, 0] >= a) & (offsets[:, 1] <= b)
+        if inside.any():
+            vector = pieces[inside].mean(axis=0)
+            out[row] = vector / max(float(np.linalg.norm(vector)), 1e-9)
+    return out
+
+
 #: Smoothing of the SIF token weight a / (a + p(token)): frequent pieces ("the", "and",
 #: "##s") count little in a static phrase vector, rare content pieces count fully.
 SIF_A = 1e-3
