@@ -8,9 +8,9 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 PARAMS ?=
-# Extras installed into the venv: tests, the fallback site renderer and the semantic extractor
-# (about 1.1 GB, mostly the CPU build of torch).
-EXTRAS ?= test,site,semantic
+# Extras installed into the venv: tests, the fallback site renderer, the semantic extractor
+# (about 1.1 GB, mostly the CPU build of torch) and the peer extractor notebook 02 compares with.
+EXTRAS ?= test,site,semantic,peer
 # `make test` also installs the Spark engine (pyspark, about 460 MB, stamp file below) so the
 # Spark tests run; `make run` stays on pandas and does not need it.
 SPARK_STAMP := $(VENV)/.spark-extra
