@@ -505,7 +505,7 @@ def test_a_right_version_artefact_with_wrong_contents_gives_the_how_to(tmp_path)
 
 
 class _SlowRanker:
-    """Stands in for MiniLMLabelRanker: counts loads, takes a while, can fail on demand."""
+    """Stands in for the resolver's MeaningIndex: counts loads, takes a while, can fail on demand."""
 
     fits = 0
     fail = False
@@ -525,10 +525,10 @@ class _SlowRanker:
 
 @pytest.fixture
 def slow_ranker(monkeypatch):
-    from skills_engine.extraction import evaluate
+    from skills_engine.recommender import resolver
 
     _SlowRanker.fits, _SlowRanker.fail = 0, False
-    monkeypatch.setattr(evaluate, "MiniLMLabelRanker", _SlowRanker)
+    monkeypatch.setattr(resolver, "MeaningIndex", _SlowRanker)
     return _SlowRanker
 
 

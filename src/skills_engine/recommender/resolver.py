@@ -3,8 +3,13 @@
 :class:`SkillResolver` is the engine's first step (and the API's and the CLI's): each typed
 phrase is matched to an ESCO preferred or alternative label exactly (after
 :func:`normalise_label`), then by spelling (rapidfuzz, plurals and small typos), then by
-meaning (all-MiniLM-L6-v2, run locally, loaded on first use). Phrases that match nothing come
-back with close suggestions.
+meaning (:class:`MeaningIndex`: the active sentence encoder, run locally, loaded on first use).
+A match by meaning is taken only under the :class:`MeaningRule` of the encoder in use; phrases
+that match nothing come back with close suggestions.
+
+The rules were chosen on the TECH and HOUSE validation spans (never the test files) with
+:func:`~skills_engine.recommender.resolver_tuning.tune_meaning_rule`; after the encoder is
+retrained, rerun it (its module says how) and update the ``ACCEPT_MEANING_*`` constants.
 """
 
 from __future__ import annotations
@@ -16,7 +21,9 @@ import time
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 #: Fuzzy similarity (rapidfuzz WRatio, 0-100) at which a typed skill is taken as an ESCO label
@@ -33,6 +40,9 @@ MAX_PHRASE_SKILLS = 20
 RESOLVED_CACHE_SIZE = 10_000
 #: Seconds before loading the semantic model is tried again after it failed.
 SEMANTIC_RETRY_SECONDS = 60.0
+#: ESCO reuse levels, broadest first: of several skills sharing an alternative label, the broader
+#: is what a person typing the bare label more likely means.
+REUSE_BREADTH = ("transversal", "cross-sector", "sector-specific", "occupation-specific")
 
 
 def normalise_label(text: str) -> str:
@@ -54,48 +64,186 @@ class SkillResolution:
 
 log = logging.getLogger(__name__)
 
-#: Cosine similarity (all-MiniLM-L6-v2) at which a typed skill is taken as the nearest ESCO label
-#: when no label matches by spelling: 0.75 accepts "team leadership" -> "lead a team" (0.83) and
-#: "patient care" -> "coordinate care" (0.75), and leaves "bookeeping" -> "accounting" (0.64) to
-#: the suggestions.
-ACCEPT_SEMANTIC_SCORE = 0.75
+#: Cosine taken off a phrase's similarity to an ESCO *alternative* label when skills are ranked by
+#: meaning. ESCO's alternative labels are looser than its preferred labels ("coordinate patient
+#: care" is an alternative label of "coordinate care", "drive forklifts" of "drive agricultural
+#: machines"). On the TECH and HOUSE validation phrases, with each encoder's rule re-tuned for each
+#: value, every penalty from 0.05 to 0.15 gave more net right answers than none and within three
+#: phrases of each other; 0.08 gave the best accuracy@5 under both encoders.
+ALT_LABEL_PENALTY = 0.08
+#: Not-a-skill label of the benchmark files: spans annotated with it have no ESCO skill, so any
+#: answer for them is wrong (``UNDERSPECIFIED`` spans are too vague to count either way).
+NO_ESCO_SKILL = "LABEL NOT PRESENT"
+
+
+@dataclass(frozen=True)
+class MeaningRule:
+    """When the nearest ESCO skill by meaning is taken without asking (both in cosine units).
+
+    ``score``: the skill's score (cosine of its best label, alternative labels less
+    :data:`ALT_LABEL_PENALTY`) must reach it; ``margin``: it must beat the second skill's score
+    by at least this much (0 turns the margin rule off).
+    """
+
+    score: float
+    margin: float = 0.0
+
+    def accepts(self, close: list[dict]) -> bool:
+        """Whether the first of ``close`` (skills by meaning, best first) is taken as the answer."""
+        if not close or close[0]["score"] < self.score:
+            return False
+        return len(close) < 2 or close[0]["score"] - close[1]["score"] >= self.margin
+
+
+#: Score (cosine, alternative labels less :data:`ALT_LABEL_PENALTY`) at which the nearest skill by
+#: meaning is taken under all-MiniLM-L6-v2 as shipped. Tuned with
+#: :func:`~skills_engine.recommender.resolver_tuning.tune_meaning_rule` on the 347 TECH and HOUSE
+#: validation phrases, a wrong answer costing half a right one: answers scoring 0.69-0.73 were
+#: right 10 times in 25, those at 0.65-0.69 7 in 35, so 0.69 (96 right and 62 wrong answers,
+#: against 83 and 61 at the old 0.75 without the penalty).
+ACCEPT_MEANING_SCORE_BASE = 0.69
+#: Margin (cosine) over the second skill under the shipped MiniLM: 0, off; the best margin (0.03)
+#: added 0.002 net answers, far under ``TUNING_MIN_MARGIN_GAIN``.
+ACCEPT_MEANING_MARGIN_BASE = 0.0
+#: The same score under the fine-tuned skill encoder, tuned the same way: answers at 0.70-0.74
+#: were right 10 times in 31, those at 0.66-0.70 7 in 23, so 0.70 (111 right and 72 wrong
+#: answers, against 92 and 71 before). Fine-tuning changes how cosines spread, so each encoder
+#: has its own score: rerun the tuning after retraining.
+ACCEPT_MEANING_SCORE_FINETUNED = 0.70
+#: Margin (cosine) under the fine-tuned encoder: 0, off; the best margin (0.01) added 0.003.
+ACCEPT_MEANING_MARGIN_FINETUNED = 0.0
+
+
+def meaning_rule(encoder_id: str | None) -> MeaningRule:
+    """The acceptance rule of an encoder: the shipped MiniLM's for its id, else the fine-tuned one's.
+
+    >>> meaning_rule("all-MiniLM-L6-v2") == MeaningRule(ACCEPT_MEANING_SCORE_BASE, ACCEPT_MEANING_MARGIN_BASE)
+    True
+    """
+    from skills_engine.extraction.semantic import MODEL_NAME
+
+    if encoder_id == MODEL_NAME:
+        return MeaningRule(ACCEPT_MEANING_SCORE_BASE, ACCEPT_MEANING_MARGIN_BASE)
+    return MeaningRule(ACCEPT_MEANING_SCORE_FINETUNED, ACCEPT_MEANING_MARGIN_FINETUNED)
+
+
+class MeaningIndex:
+    """ESCO skills ranked by meaning for typed phrases, with the active encoder.
+
+    A skill's score is the cosine of the phrase to its best label, alternative labels counting
+    :data:`ALT_LABEL_PENALTY` less than the preferred one. The label vectors are the extractor's
+    (``esco-skill-texts`` in the extraction cache), so nothing is encoded twice.
+
+    Attributes
+    ----------
+    vectors_ : numpy.ndarray
+        Unit vectors of every preferred and alternative label (labels x dimensions).
+    penalty_ : numpy.ndarray
+        Per label, what is taken off its cosine (:data:`ALT_LABEL_PENALTY` or 0).
+    encoder_ : str
+        Id of the encoder the vectors came from (chooses the :func:`meaning_rule`).
+    """
+
+    def __init__(self, cache_dir: str | Path | None = None):
+        self.cache_dir = cache_dir
+
+    def fit(self, skills: pd.DataFrame) -> MeaningIndex:
+        """``skills``: ``skill_uri``, ``preferred_label``, ``alt_labels`` and optionally ``description``."""
+        from skills_engine.extraction import semantic
+
+        taxonomy = skills.reset_index(drop=True)
+        texts = semantic.skill_texts(taxonomy, use_descriptions="description" in taxonomy)
+        vectors = semantic.cached_encode(texts["text"].tolist(), "esco-skill-texts", self.cache_dir)
+        labels = texts.assign(row=np.arange(len(texts))).query("kind != 'description'")
+        self.vectors_ = vectors[labels["row"].to_numpy()]
+        self.penalty_ = np.where(labels["kind"].eq("alt"), ALT_LABEL_PENALTY, 0.0).astype(np.float32)
+        owner = labels["skill"].to_numpy()
+        self.starts_ = np.flatnonzero(np.r_[True, np.diff(owner) != 0])
+        self.uris_ = taxonomy["skill_uri"].to_numpy()[owner[self.starts_]]
+        self.labels_ = taxonomy["preferred_label"].to_numpy()[owner[self.starts_]]
+        self.encoder_ = semantic.active_encoder()[1]
+        return self
+
+    def rank_many(self, texts: list[str], k: int = N_SUGGESTIONS) -> list[list[tuple[str, str, float]]]:
+        """The ``k`` best skills of each text, best first: ``(uri, preferred label, score)``."""
+        from skills_engine.extraction import semantic
+
+        if not texts:
+            return []
+        sims = semantic.encode(list(texts)) @ self.vectors_.T
+        sims -= self.penalty_
+        best = np.maximum.reduceat(sims, self.starts_, axis=1)
+        k = min(k, best.shape[1])
+        top = np.argpartition(-best, k - 1, axis=1)[:, :k]
+        top = np.take_along_axis(top, np.argsort(-np.take_along_axis(best, top, 1), axis=1, kind="stable"), 1)
+        return [
+            [(str(self.uris_[i]), str(self.labels_[i]), float(row[i])) for i in order] for row, order in zip(best, top)
+        ]
 
 
 class SkillResolver:
     """Maps what a person types (or an ESCO URI) to ESCO skills, with suggestions for the rest.
 
-    In order: an ESCO URI; an exact preferred or alternative label; a spelling match (typos,
-    plurals) above :data:`ACCEPT_FUZZY_SCORE`; the nearest label by meaning (all-MiniLM-L6-v2,
-    run locally) above :data:`ACCEPT_SEMANTIC_SCORE`. Anything else is returned as unknown with
-    close matches. At most :data:`MAX_PHRASE_SKILLS` phrases per call go past the exact look-up;
-    all of a call's phrases are encoded in one batch, and resolved phrases are remembered.
+    In order: an ESCO URI; an exact preferred or alternative label (an alternative label that
+    ESCO gives to several skills goes to the one whose preferred label shares most of its words,
+    then the most widely reused: "welding" -> "operate welding equipment", not "join metals"); a
+    spelling match (typos, plurals) above :data:`ACCEPT_FUZZY_SCORE`; the nearest skill by
+    meaning (:class:`MeaningIndex`) when the encoder's :class:`MeaningRule` accepts it. Anything
+    else is returned as unknown with close matches. At most :data:`MAX_PHRASE_SKILLS` phrases per
+    call go past the exact look-up; all of a call's phrases are encoded in one batch, and
+    resolved phrases are remembered.
 
     The semantic model loads on first need (or at :meth:`warm`), once per process under a lock,
     and is never pickled. A failed load is logged, reported by :meth:`semantic_status` and tried
     again after :data:`SEMANTIC_RETRY_SECONDS`; a missing install turns meaning matches off.
+
+    Parameters
+    ----------
+    semantic : bool
+        Match by meaning at all (else labels and spelling only).
+    accept_score : float
+        rapidfuzz ratio (0-100) of a spelling match.
+    meaning_rule : MeaningRule, optional
+        When a match by meaning is taken; ``None`` (the default) uses the rule of the encoder
+        that is loaded (:func:`meaning_rule`).
+    max_phrases : int
+        Phrases per call matched by spelling and meaning.
     """
 
     def __init__(
         self,
         semantic: bool = True,
         accept_score: float = ACCEPT_FUZZY_SCORE,
-        semantic_accept_score: float = ACCEPT_SEMANTIC_SCORE,
+        meaning_rule: MeaningRule | None = None,
         max_phrases: int = MAX_PHRASE_SKILLS,
     ):
         self.semantic = semantic
         self.accept_score = accept_score
-        self.semantic_accept_score = semantic_accept_score
+        self.meaning_rule = meaning_rule
         self.max_phrases = max_phrases
 
     def fit(self, skills: pd.DataFrame) -> SkillResolver:
-        """``skills``: ``skill_uri``, ``preferred_label`` and optionally ``alt_labels`` (lists)."""
+        """``skills``: ``skill_uri``, ``preferred_label`` and optionally ``alt_labels`` (lists),
+        ``reuse_level`` (ESCO's) and ``description``."""
         labels = skills[["skill_uri", "preferred_label"]].rename(columns={"preferred_label": "label"})
         if "alt_labels" in skills:
+            breadth = {level: rank for rank, level in enumerate(REUSE_BREADTH)}
             alternatives = (
-                skills[["skill_uri", "alt_labels"]]
+                skills.assign(reuse_level=skills.get("reuse_level"))[
+                    ["skill_uri", "preferred_label", "alt_labels", "reuse_level"]
+                ]
                 .explode("alt_labels")
-                .dropna()
-                .rename(columns={"alt_labels": "label"})
+                .dropna(subset=["alt_labels"])
+                .assign(key=lambda d: d["alt_labels"].map(normalise_label))
+                .assign(
+                    shared=lambda d: [  # words shared with the preferred label, for shared labels only
+                        -len(set(key.split()) & set(normalise_label(label).split())) if shared else 0
+                        for key, label, shared in zip(d["key"], d["preferred_label"], d["key"].duplicated(keep=False))
+                    ],
+                    breadth=lambda d: d["reuse_level"].map(breadth).fillna(len(breadth)),
+                )
+                .sort_values(["shared", "breadth"], kind="stable")
+                .rename(columns={"alt_labels": "label"})[["skill_uri", "label"]]
             )
             labels = pd.concat([labels, alternatives])
         labels = labels.assign(key=lambda d: d["label"].map(normalise_label)).drop_duplicates("key")
@@ -129,6 +277,8 @@ class SkillResolver:
         return {key: value for key, value in self.__dict__.items() if key not in runtime}
 
     def __setstate__(self, state):
+        state = {"meaning_rule": None} | state  # artefacts pickled before per-encoder rules
+        state.pop("semantic_accept_score", None)
         self.__dict__.update(state)
         self._start_runtime()
 
@@ -143,10 +293,8 @@ class SkillResolver:
             if self._failed_at is not None and time.monotonic() - self._failed_at < SEMANTIC_RETRY_SECONDS:
                 return None
             try:
-                from skills_engine.extraction.evaluate import MiniLMLabelRanker
-
                 self._loads += 1
-                self._ranker = MiniLMLabelRanker().fit(self.skills_)
+                self._ranker = MeaningIndex().fit(self.skills_)
                 self._load_error = self._failed_at = None
             except ImportError as error:  # torch or the model package not installed: spelling only
                 log.warning("semantic skill matching is off: %s", error)
@@ -172,6 +320,10 @@ class SkillResolver:
                     self._ranker, self._load_error = None, f"{type(error).__name__}: {error}"
                     self._failed_at = time.monotonic()
         return self.semantic_status()
+
+    def rule(self) -> MeaningRule:
+        """The :class:`MeaningRule` in force: the one given, else that of the loaded encoder."""
+        return self.meaning_rule or meaning_rule(getattr(self._ranker, "encoder_", None))
 
     def semantic_status(self) -> dict:
         """Whether meaning matches are ready: ``{"enabled", "loaded", "loads", "error"}``."""
@@ -249,8 +401,10 @@ class SkillResolver:
                 matched[text] = (uri, "close ESCO label", [])
             else:
                 pending.append(text)
-        for text, close in zip(pending, self._suggest_many(pending)):
-            by_meaning = self._ranker is not None and close and close[0]["score"] >= self.semantic_accept_score
+        nearest = self._suggest_many(pending)  # loads the index first: the rule is its encoder's
+        rule = self.rule()
+        for text, close in zip(pending, nearest):
+            by_meaning = self._ranker is not None and rule.accepts(close)
             matched[text] = (
                 (close[0]["uri"], "nearest ESCO skill by meaning", close[1:]) if by_meaning else (None, None, close)
             )
@@ -261,16 +415,18 @@ class SkillResolver:
                 self._cache.popitem(last=False)
         return matched
 
+    def _exact(self, text: str) -> str | None:
+        """The skill ``text`` names exactly: as an ESCO URI, or as a (normalised) label."""
+        return text if text in self.uri_to_label_ else self.label_to_uri_.get(normalise_label(text))
+
     def resolve(self, inputs: Sequence[str]) -> SkillResolution:
         """Resolve typed skills; see the class docstring for the order of matches and the limits."""
         texts = [text for text in (str(raw).strip() for raw in inputs) if text]
         exact: dict[str, tuple[str, str]] = {}
         phrases: list[str] = []
         for text in texts:
-            if text in self.uri_to_label_:
-                exact[text] = (text, "ESCO URI")
-            elif (key := normalise_label(text)) in self.label_to_uri_:
-                exact[text] = (self.label_to_uri_[key], "ESCO label")
+            if (uri := self._exact(text)) is not None:
+                exact[text] = (uri, "ESCO URI" if uri == text else "ESCO label")
             elif text not in phrases:
                 phrases.append(text)
         matched = self._match_phrases(phrases[: self.max_phrases])
@@ -307,7 +463,8 @@ def resolver_accuracy(resolver: SkillResolver, phrases: Sequence[str], gold_uris
 
     @1 counts the resolver's own answer (exact label, spelling or meaning; no answer is a miss);
     @k also counts the gold skill among the ``k`` closest skills it suggests, as a person
-    choosing from the suggestions would see them.
+    choosing from the suggestions would see them. Each phrase is resolved on its own, as
+    :meth:`SkillResolver.resolve` would, but the phrases are encoded in batches.
 
     >>> skills = pd.DataFrame({"skill_uri": ["u:a", "u:b"], "preferred_label": ["use spreadsheets", "weld metal"]})
     >>> resolver = SkillResolver(semantic=False).fit(skills)
@@ -316,11 +473,20 @@ def resolver_accuracy(resolver: SkillResolver, phrases: Sequence[str], gold_uris
     """
     if len(phrases) != len(gold_uris):
         raise ValueError(f"{len(phrases)} phrases but {len(gold_uris)} gold skills")
+    texts = [str(phrase).strip() for phrase in phrases]
+    unique = [text for text in dict.fromkeys(texts) if text]
+    answers = {text: resolver._exact(text) for text in unique}
+    pending = [text for text in unique if answers[text] is None]
+    near: dict[str, list[dict]] = {}
+    for start in range(0, len(unique), resolver.max_phrases):  # bounded batches, as in a request
+        matched = resolver._match_phrases(pending[start : start + resolver.max_phrases])
+        answers.update({text: uri for text, (uri, _, _) in matched.items()})
+        chunk = unique[start : start + resolver.max_phrases]
+        near.update(zip(chunk, resolver._suggest_many(chunk, limit=k)))
     top1 = topk = 0
-    for phrase, gold in zip(phrases, gold_uris):
-        resolved = resolver.resolve([phrase]).resolved
-        answer = [resolved[0]["uri"]] if resolved else []
-        ranked = list(dict.fromkeys(answer + [s["uri"] for s in resolver.suggestions(phrase, limit=k)]))[:k]
+    for text, gold in zip(texts, gold_uris):
+        answer = [answers[text]] if answers.get(text) else []
+        ranked = list(dict.fromkeys(answer + [s["uri"] for s in near.get(text, [])]))[:k]
         top1 += bool(answer) and answer[0] == gold
         topk += gold in ranked
     n = len(phrases)
