@@ -7,7 +7,7 @@ import importlib.util
 import numpy as np
 import pytest
 
-from skills_engine.recommender import baselines, evaluation
+from skills_engine.recommender import baselines, classifier, evaluation, stacking
 from skills_engine.recommender import rankers as ranking
 
 
@@ -306,3 +306,116 @@ def test_blend_tunes_its_weight_on_held_out_training_adverts_from_its_grid():
     assert model.knn_weight_ in blend.BLEND_WEIGHT_GRID
     assert set(model.validation_scores_) == set(blend.BLEND_WEIGHT_GRID)
     assert all(0.0 <= v["top5"] <= 1.0 and v["n"] > 0 for v in model.validation_scores_.values())
+
+
+# --- the shipped stack: skill profile + nearest adverts' vote + a neural network's lift ---------------------
+
+
+def with_employers(training=None):
+    training = world.training() if training is None else training
+    return training.merge(world.adverts()[["advert_id", "employer"]], on="advert_id")
+
+
+def fitted_stack(training=None, **params):
+    return stacking.SkillProfileStack(**params).fit(
+        with_employers(training), world.OCCUPATION_SKILLS, SKILL_URIS, OCC_URIS
+    )
+
+
+def test_subqueries_are_seeded_proper_parts_of_their_advert():
+    adverts = ranking.query_matrix(
+        [["skill:welding"], ["skill:cooking", "skill:food hygiene"], [f"skill:{s}" for s in ("a", "b")]]
+        + [["skill:patient care", "skill:phlebotomy", "skill:record keeping", "skill:manual handling"]],
+        SKILL_URIS,
+    )
+    subsets, parents = classifier.sample_subqueries(adverts, 3, random_state=1)
+    again, parents_again = classifier.sample_subqueries(adverts, 3, random_state=1)
+    assert (subsets != again).nnz == 0 and parents.tolist() == parents_again.tolist()
+    # one-skill rows (and a row whose skills are all unknown) lend nothing; the others lend three each
+    assert parents.tolist() == [1, 1, 1, 3, 3, 3]
+    sizes = np.asarray(subsets.sum(axis=1)).ravel()
+    assert (sizes >= 1).all() and (sizes < np.asarray(adverts[parents].sum(axis=1)).ravel()).all()
+    assert (subsets.multiply(adverts[parents]) != subsets).nnz == 0  # every skill comes from its advert
+
+
+def test_network_learns_occupations_and_gives_unseen_ones_the_floor():
+    network = classifier.NeuralOccupations(max_iter=300, random_state=0)
+    assert not hasattr(network, "model_")
+    assert network.fit(world.training(), world.OCCUPATION_SKILLS, SKILL_URIS, OCC_URIS) is network
+    assert top(network, ["cooking", "food hygiene"]) == "occ:chef"
+    assert top(network, ["bookkeeping", "tax law"]) == "occ:accountant"
+    scores = network.score(ranking.query_matrix([["skill:welding"], []], SKILL_URIS))
+    porter = OCC_URIS.index("occ:porter")  # no adverts: the network cannot predict it
+    assert (scores[:, porter] == baselines.UNSEEN_SCORE).all()
+    np.testing.assert_allclose(np.exp(scores[:, network.classes_]).sum(axis=1), 1.0)
+
+
+def test_employer_folds_keep_every_employer_on_one_side():
+    training = with_employers()
+    folds = stacking.employer_folds(training, 4)
+    assert len(folds) == 4
+    held_ids = [set(held["advert_id"]) for _, held in folds]
+    assert set().union(*held_ids) == set(training["advert_id"]) and sum(map(len, held_ids)) == len(world.adverts())
+    for inner, held in folds:
+        assert set(inner["employer"]).isdisjoint(held["employer"])
+    assert stacking.employer_folds(training.query("advert_id == 'occ:nurse-0'"), 4) == []
+
+
+def test_stack_fit_returns_self_and_tunes_mu_and_weights_on_employer_folds():
+    model = stacking.SkillProfileStack(random_state=3)
+    learned = ["mu_", "knn_weight_", "network_weight_", "knn_", "network_", "network_empty_", "validation_scores_"]
+    assert not any(hasattr(model, attribute) for attribute in learned)
+    assert model.fit(with_employers(), world.OCCUPATION_SKILLS, SKILL_URIS, OCC_URIS) is model
+    assert model.mu is None and model.mu_ in stacking.MU_GRID
+    assert model.knn_weight_ in stacking.KNN_WEIGHT_GRID and model.network_weight_ in stacking.NETWORK_WEIGHT_GRID
+    assert set(model.validation_scores_["mu"]) == set(stacking.MU_GRID)
+    weights = model.validation_scores_["weights"]
+    assert set(weights) == {(k, n) for k in stacking.KNN_WEIGHT_GRID for n in stacking.NETWORK_WEIGHT_GRID}
+    best = max(score["top5"] for score in weights.values())
+    assert weights[(model.knn_weight_, model.network_weight_)]["top5"] == best
+    # the cross-fitted queries are every training advert plus person-sized parts of them
+    assert {score["n"] for score in weights.values()} == {model.validation_scores_["mu"][model.mu_]["n"]}
+    assert next(iter(weights.values()))["n"] > len(world.adverts())
+    again = fitted_stack(random_state=3)
+    assert (again.mu_, again.knn_weight_, again.network_weight_) == (
+        model.mu_,
+        model.knn_weight_,
+        model.network_weight_,
+    )
+
+
+def test_stack_with_both_parts_left_out_is_the_skill_profile_model():
+    model = fitted_stack(mu=20.0, prior_weight=0.5, knn_weight=0.0, network_weight=0.0)
+    assert model.knn_ is None and model.network_ is None and model.validation_scores_ == {}
+    queries = ranking.query_matrix([["skill:cooking", "skill:manual handling"], ["skill:welding"]], SKILL_URIS)
+    np.testing.assert_allclose(model.score(queries), fitted("skill_profile_lm").score(queries))
+
+
+def test_stack_parts_move_scores_and_its_fast_path_matches_batch_scoring():
+    model = fitted_stack(mu=20.0, knn_weight=1.0, network_weight=1.0)
+    profile = fitted_stack(mu=20.0, knn_weight=0.0, network_weight=0.0)
+    skills = ["skill:cooking", "skill:manual handling"]
+    batch = model.score(ranking.query_matrix([skills], SKILL_URIS))[0]
+    np.testing.assert_allclose(model.score_one([SKILL_URIS.index(s) for s in skills]), batch)
+    plain = profile.score(ranking.query_matrix([skills], SKILL_URIS))[0]
+    # the vote and the network know chefs' adverts pair cooking with manual handling
+    chef, accountant = OCC_URIS.index("occ:chef"), OCC_URIS.index("occ:accountant")
+    assert batch[chef] - plain[chef] > batch[accountant] - plain[accountant]
+
+
+def test_skills_no_advert_mentions_are_left_to_the_profile():
+    # no training advert asks for metal cutting: only ESCO (welders' essential skill) knows it
+    training = world.training().query("skill_uri != 'skill:metal cutting'")
+    model = fitted_stack(training, mu=20.0, knn_weight=0.0, network_weight=2.0)
+    profile = fitted_stack(training, mu=20.0, knn_weight=0.0, network_weight=0.0)
+    query = ranking.query_matrix([["skill:metal cutting"]], SKILL_URIS)
+    # the network's lift is exactly zero: it adds nothing, where its raw output would favour nurses
+    np.testing.assert_allclose(model.score(query), profile.score(query))
+    assert OCC_URIS[int(np.argmax(model.score(query)[0]))] == "occ:welder"
+    raw = model.network_.score(query)[0][model.network_.classes_]
+    assert np.ptp(raw) > 0  # the raw output (its guess for no skills) would have moved the ranking
+
+
+def test_the_stack_is_the_evaluated_engine():
+    assert evaluation.MODEL_NAME == "skill_profile_stack" == list(evaluation.METHODS)[-1]
+    assert evaluation.METHODS[evaluation.MODEL_NAME] is stacking.SkillProfileStack

@@ -171,3 +171,34 @@ def test_the_cli_table_labels_withheld_counts_instead_of_printing_none(engine):
     welder_row = next(line for line in table.splitlines() if "welder" in line.lower())
     assert "ASHE 2019" in welder_row and "too few adverts" in welder_row
     assert "None" not in table and "n=None" not in table
+
+
+def _fit(training, **params) -> Recommender:
+    return Recommender(min_count=3, semantic_skills=False, **params).fit(
+        world.adverts(), training, world.OCCUPATIONS, world.OCCUPATION_SKILLS, world.SKILLS
+    )
+
+
+def test_the_engine_ranks_with_the_stack_and_knn_weight_zero_is_the_profile_alone(engine):
+    from skills_engine.recommender.rankers import SkillProfileLM
+    from skills_engine.recommender.stacking import SkillProfileStack
+
+    assert isinstance(engine.model_, SkillProfileStack) and engine.model_.network_ is not None
+    profile = _fit(world.training(), knn_weight=0.0)
+    assert profile.model_.knn_ is None and profile.model_.network_ is None
+    # with both parts out, the engine ranks by the skill-profile score the static try-it page computes
+    columns = [profile.model_.vocabulary_.skill_index[f"skill:{s}"] for s in ("cooking", "manual handling")]
+    expected = SkillProfileLM.score_one(profile.model_, columns)
+    answer = profile.recommend(["cooking", "manual handling"], k=5)
+    assert [r["occupation_uri"] for r in answer["results"]] == [
+        profile.model_.occupation_uris[i] for i in sorted(range(5), key=lambda i: -expected[i])
+    ]
+
+
+def test_a_skill_no_advert_asks_for_still_finds_its_occupation_through_esco():
+    # no advert asks for metal cutting, an ESCO essential skill of welders; the network and the vote
+    # know nothing of it, so they must not drown the profile's evidence in their guesses
+    engine = _fit(world.training().query("skill_uri != 'skill:metal cutting'"), knn_weight=1.0, network_weight=2.0)
+    first = engine.recommend(["metal cutting"], k=3)["results"][0]
+    assert first["occupation_uri"] == "occ:welder"
+    assert [s["label"] for s in first["matched_skills"]] == ["metal cutting"]

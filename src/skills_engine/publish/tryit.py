@@ -14,9 +14,10 @@ export against the engine. :func:`write_site_assets` puts the model and the page
 and stylesheet into a site folder.
 
 Differences from the service, by design: the page ranks with the skill-profile model alone,
-without the nearest training adverts' vote the engine adds
-(:class:`~skills_engine.recommender.blend.SkillProfileBlend`), because that vote needs every
-training advert's skill set and the site publishes aggregates only; typed skills are matched to ESCO preferred labels
+without the nearest training adverts' vote and the neural network's lift the engine adds
+(:class:`~skills_engine.recommender.stacking.SkillProfileStack`), because the vote needs every
+training advert's skill set, the network weighs on individual adverts, and the site publishes
+aggregates only (the profile's tuned smoothing is kept); typed skills are matched to ESCO preferred labels
 and up to :data:`N_ALT_LABELS` alternative labels exactly (after
 :func:`~skills_engine.recommender.resolver.normalise_label`), without the service's fuzzy matching.
 """

@@ -2,7 +2,10 @@
 
 Owns the rankers, ours (the skill-profile language model) and the published baselines
 (``rankers``), the stronger baselines a data scientist would try first (``baselines``: logistic
-regression, nearest adverts, published methods with the popularity prior), typed skills resolved to ESCO by label, spelling or meaning (``resolver``), the
+regression, nearest adverts, published methods with the popularity prior), the engine's ranker
+(``stacking``: the skill profile plus the nearest adverts' vote and a small neural network from
+``classifier``, weights tuned on folds of training employers; ``blend`` is the ranker it replaced,
+kept for comparison), typed skills resolved to ESCO by label, spelling or meaning (``resolver``), the
 engine that ranks and attaches the published evidence (``engine``), its readable answer
 (``formatting``), the training pairs and the rule that title-derived skills never enter
 training or test (``training``), the held-out evaluation with bootstrap intervals

@@ -28,7 +28,9 @@ from skills_engine.data import tables
 #: Bumped whenever the pickled engine's structure or its classes' import paths change; older
 #: files are refused. 2: the package was laid out in subpackages (``skills_engine.engine`` became
 #: ``skills_engine.recommender.engine``), so version-1 pickles name classes that no longer exist.
-ARTIFACT_VERSION = 2
+#: 3: the engine ranks with :class:`~skills_engine.recommender.stacking.SkillProfileStack` (a
+#: neural network and tuned smoothing), not the blend; a version-2 engine would rank the old way.
+ARTIFACT_VERSION = 3
 ARTIFACT_NAME = paths.ENGINE_FILE
 #: Suffix of the checksum file written beside the artefact by :func:`save_engine`.
 SIDECAR_SUFFIX = ".sha256"

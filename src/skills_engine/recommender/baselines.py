@@ -94,7 +94,61 @@ def _ranks(scores: np.ndarray, truth: np.ndarray) -> np.ndarray:
     return (scores >= scores[np.arange(len(truth)), truth][:, None]).sum(axis=1)
 
 
-class LogisticOccupations:
+class AdvertClassifier:
+    """A scikit-learn classifier from one binary skill row per training advert to its occupation.
+
+    The shared fitting and scoring of :class:`LogisticOccupations` and
+    :class:`~skills_engine.recommender.classifier.NeuralOccupations`: only skill columns that occur
+    in training are features; a query's score for an occupation is the classifier's
+    log-probability, and occupations with no training advert get :data:`UNSEEN_SCORE`, so they
+    rank last. A subclass gives the estimator (``_estimator``), its log-probabilities
+    (``_log_proba``) and, optionally, extra training rows (``_training_rows``) or a feature dtype
+    (``_features``).
+    """
+
+    def _estimator(self, n_rows: int):
+        raise NotImplementedError
+
+    def _log_proba(self, features) -> np.ndarray:
+        raise NotImplementedError
+
+    def _training_rows(self, adverts: sparse.csr_matrix, labels: np.ndarray) -> tuple[sparse.csr_matrix, np.ndarray]:
+        return adverts, labels
+
+    def _features(self, rows: sparse.csr_matrix):
+        return rows[:, self.columns_]
+
+    def fit(self, training, occupation_skills, skill_uris, occupation_uris):
+        """Fit the classifier on the training adverts' rows; ``occupation_skills`` is unused."""
+        import warnings
+
+        from sklearn.exceptions import ConvergenceWarning
+
+        vocab = _Vocabulary(skill_uris, occupation_uris)
+        adverts, labels = self._training_rows(*_advert_matrix(training, vocab))
+        self.columns_ = np.flatnonzero(adverts.getnnz(axis=0))
+        self.classes_ = np.unique(labels)
+        self.model_ = None
+        if len(self.classes_) > 1:
+            self.model_ = self._estimator(adverts.shape[0])
+            with warnings.catch_warnings():  # each subclass caps its iterations on purpose
+                warnings.simplefilter("ignore", ConvergenceWarning)
+                self.model_.fit(self._features(adverts), labels)
+        self.skill_uris, self.occupation_uris = vocab.skill_uris, vocab.occupation_uris
+        return self
+
+    def score(self, queries) -> np.ndarray:
+        """Log-probability of each seen occupation, :data:`UNSEEN_SCORE` for the others."""
+        queries = sparse.csr_matrix(queries)
+        scores = np.full((queries.shape[0], len(self.occupation_uris)), UNSEEN_SCORE)
+        if self.model_ is None:
+            scores[:, self.classes_] = 0.0  # a single occupation: certain
+        elif queries.shape[0]:
+            scores[:, self.model_.classes_] = self._log_proba(self._features(queries))
+        return scores
+
+
+class LogisticOccupations(AdvertClassifier):
     """Supervised baseline: multinomial logistic regression from an advert's skills to its occupation.
 
     One training row per advert (its binary skill vector, labelled with its occupation), fitted
@@ -136,42 +190,20 @@ class LogisticOccupations:
         self.class_weight = class_weight
         self.random_state = random_state
 
-    def fit(self, training, occupation_skills, skill_uris, occupation_uris) -> LogisticOccupations:
-        """Fit the classifier on one row per training advert; ``occupation_skills`` is unused."""
-        import warnings
-
-        from sklearn.exceptions import ConvergenceWarning
+    def _estimator(self, n_rows: int):
         from sklearn.linear_model import LogisticRegression
 
-        vocab = _Vocabulary(skill_uris, occupation_uris)
-        adverts, labels = _advert_matrix(training, vocab)
-        self.columns_ = np.flatnonzero(adverts.getnnz(axis=0))
-        self.classes_ = np.unique(labels)
-        self.model_ = None
-        if len(self.classes_) > 1:
-            self.model_ = LogisticRegression(
-                C=self.C, class_weight=self.class_weight, max_iter=self.max_iter, random_state=self.random_state
-            )
-            with warnings.catch_warnings():  # the iteration cap is deliberate (LOGISTIC_MAX_ITER)
-                warnings.simplefilter("ignore", ConvergenceWarning)
-                self.model_.fit(adverts[:, self.columns_], labels)
-        self.skill_uris, self.occupation_uris = vocab.skill_uris, vocab.occupation_uris
-        return self
+        return LogisticRegression(
+            C=self.C, class_weight=self.class_weight, max_iter=self.max_iter, random_state=self.random_state
+        )
 
-    def score(self, queries) -> np.ndarray:
-        """Log-probability of each seen occupation, :data:`UNSEEN_SCORE` for the others."""
+    def _log_proba(self, features) -> np.ndarray:
         from scipy.special import log_softmax
 
-        queries = sparse.csr_matrix(queries)
-        scores = np.full((queries.shape[0], len(self.occupation_uris)), UNSEEN_SCORE)
-        if self.model_ is None:
-            scores[:, self.classes_] = 0.0  # a single occupation: certain
-            return scores
-        logits = self.model_.decision_function(queries[:, self.columns_])
+        logits = self.model_.decision_function(features)
         if logits.ndim == 1:  # two classes: the logit of classes_[1] against classes_[0]
             logits = np.column_stack([np.zeros_like(logits), logits])
-        scores[:, self.model_.classes_] = log_softmax(logits, axis=1)
-        return scores
+        return log_softmax(logits, axis=1)
 
 
 class NearestAdverts:
@@ -236,15 +268,13 @@ class NearestAdverts:
                 if k < similarity.shape[1]
                 else np.tile(np.arange(similarity.shape[1]), (similarity.shape[0], 1))
             )
-            rows = np.repeat(np.arange(similarity.shape[0]), nearest.shape[1])
-            votes = sparse.csr_matrix(
-                (
-                    np.take_along_axis(similarity, nearest, axis=1).ravel(),
-                    (rows, self.advert_occupations_[nearest].ravel()),
-                ),
-                shape=(similarity.shape[0], n_occupations),
-            )  # duplicate (query, occupation) entries are summed: the vote
-            scores[start : start + KNN_BATCH] += votes.toarray()
+            cells = np.arange(similarity.shape[0])[:, None] * n_occupations + self.advert_occupations_[nearest]
+            votes = np.bincount(  # each (query, occupation) cell sums its neighbours' similarities: the vote
+                cells.ravel(),
+                weights=np.take_along_axis(similarity, nearest, axis=1).ravel(),
+                minlength=similarity.shape[0] * n_occupations,
+            )
+            scores[start : start + KNN_BATCH] += votes.reshape(similarity.shape[0], n_occupations)
         return scores
 
 

@@ -1,5 +1,9 @@
 """The project's model with the nearest adverts' vote: a skill-profile likelihood plus neighbours.
 
+The engine ranked with this blend until :class:`~skills_engine.recommender.stacking.SkillProfileStack`
+(which adds a neural network and tunes the profile's smoothing) replaced it; it stays in the
+evaluation as the previous engine.
+
 The skill-profile language model (:class:`~skills_engine.recommender.rankers.SkillProfileLM`)
 scores every occupation, including those no advert mentions, from its ESCO profile; the
 k-nearest-adverts vote (:class:`~skills_engine.recommender.baselines.NearestAdverts`) knows

@@ -1,8 +1,9 @@
 """The Skills Recommendation Engine: from a person's skills to job titles, with pay, demand and growth.
 
 :class:`Recommender` ranks ESCO occupations with
-:class:`skills_engine.recommender.blend.SkillProfileBlend` (the skill-profile language model plus
-the nearest training adverts' vote) and attaches, for each, the evidence a person needs, every figure with its source and sample
+:class:`skills_engine.recommender.stacking.SkillProfileStack` (the skill-profile language model plus
+the nearest training adverts' vote and a small neural network's lift, weights tuned on training
+employers) and attaches, for each, the evidence a person needs, every figure with its source and sample
 size: median advertised salary (national and regional; ASHE earnings when adverts are too
 few), demand (adverts in the region and nationally), and growth (Indeed Hiring Lab index for
 the occupation's sector, and for the region).
@@ -18,8 +19,8 @@ import pandas as pd
 
 from skills_engine import disclosure
 from skills_engine.config import MIN_PUBLISHED_COUNT, RANDOM_STATE, REGIONS
-from skills_engine.recommender.blend import SkillProfileBlend
 from skills_engine.recommender.resolver import SkillResolver
+from skills_engine.recommender.stacking import PROFILE_PRIOR_WEIGHT, SkillProfileStack
 
 #: Most skills one request may carry: a long CV lists about 50; 200 leaves room while
 #: keeping a request's work bounded (the API applies the same limit).
@@ -44,12 +45,15 @@ class Recommender:
     Parameters
     ----------
     mu, essential_weight, optional_weight, prior_weight
-        Hyperparameters of :class:`skills_engine.recommender.rankers.SkillProfileLM`.
-    knn_weight : float or None
-        Weight of the nearest adverts' vote added to it
-        (:class:`skills_engine.recommender.blend.SkillProfileBlend`, which beat every baseline in
-        notebook 03); ``None`` tunes it on held-out training adverts, ``0`` ranks with the
-        skill-profile model alone, as the static try-it page does.
+        Hyperparameters of the skill-profile model
+        (:class:`skills_engine.recommender.rankers.SkillProfileLM`); ``mu=None`` tunes the
+        smoothing mass on folds of training employers.
+    knn_weight, network_weight : float or None
+        Weights of the nearest adverts' vote and of the neural network's lift added to the profile
+        (:class:`skills_engine.recommender.stacking.SkillProfileStack`, the method notebook 03
+        compares with every baseline); ``None`` tunes each on folds of training employers.
+        ``knn_weight=0`` ranks with the skill-profile model alone (the network is then left out
+        too), as the static try-it page does.
     min_count : int
         Smallest number of adverts behind a published median or count.
     semantic_skills : bool
@@ -60,11 +64,12 @@ class Recommender:
 
     def __init__(
         self,
-        mu: float = 20.0,
+        mu: float | None = None,
         essential_weight: float = 2.0,
         optional_weight: float = 0.5,
-        prior_weight: float = 0.5,
+        prior_weight: float = PROFILE_PRIOR_WEIGHT,
         knn_weight: float | None = None,
+        network_weight: float | None = None,
         min_count: int = MIN_PUBLISHED_COUNT,
         semantic_skills: bool = True,
         random_state: int = RANDOM_STATE,
@@ -75,6 +80,7 @@ class Recommender:
         self.optional_weight = optional_weight
         self.prior_weight = prior_weight
         self.knn_weight = knn_weight
+        self.network_weight = network_weight
         self.min_count = min_count
         self.random_state = random_state
 
@@ -98,7 +104,8 @@ class Recommender:
             occupation (all sources: they are the evidence for salary and demand).
         training
             ``advert_id, occupation_uri, skill_uri`` for adverts whose skills were extracted
-            from their own text (the ranking model learns from these only).
+            from their own text (the ranking model learns from these only); with an ``employer``
+            column the model's settings are tuned on folds of employers, else of adverts.
         occupations, occupation_skills, skills
             ESCO tables (see :mod:`skills_engine.getters`).
         earnings
@@ -108,13 +115,14 @@ class Recommender:
         region_growth
             ``geography, change_12m, latest_date`` for the twelve regions and ``United Kingdom``.
         """
-        self.model_ = SkillProfileBlend(
+        self.model_ = SkillProfileStack(
             self.mu,
             self.essential_weight,
             self.optional_weight,
             self.prior_weight,
             self.random_state,
             knn_weight=self.knn_weight,
+            network_weight=0.0 if self.knn_weight == 0 else self.network_weight,
         ).fit(training, occupation_skills, skills["skill_uri"].tolist(), occupations["occupation_uri"].tolist())
         self.resolver_ = SkillResolver(semantic=self.semantic_skills).fit(skills)
         self.occupations_ = occupations.set_index("occupation_uri")

@@ -131,6 +131,11 @@ class SkillProfileLM:
         skill_uris: Sequence[str],
         occupation_uris: Sequence[str],
     ) -> SkillProfileLM:
+        """Build each occupation's profile from ``training`` and ESCO, smoothed with ``mu``."""
+        return self._fit_profile(training, occupation_skills, skill_uris, occupation_uris, self.mu)
+
+    def _fit_profile(self, training, occupation_skills, skill_uris, occupation_uris, mu: float) -> SkillProfileLM:
+        """:meth:`fit` with the smoothing mass given (a subclass may tune it), returning ``self``."""
         vocab = _Vocabulary(skill_uris, occupation_uris)
         relation_weight = (
             occupation_skills["relation_type"]
@@ -143,11 +148,11 @@ class SkillProfileLM:
         column_totals = np.asarray(counts.sum(axis=0)).ravel()
         background = (column_totals + 1.0) / (column_totals.sum() + len(vocab.skill_uris))
         weights = counts.tocoo()
-        weights.data = np.log1p(weights.data / (self.mu * background[weights.col]))
+        weights.data = np.log1p(weights.data / (mu * background[weights.col]))
         self.vocabulary_ = vocab
         self.counts_ = counts.tocsr()
         self.weights_ = weights.tocsc()  # column slices (a query's skills) are the hot path
-        self.length_penalty_ = np.log(np.asarray(counts.sum(axis=1)).ravel() + self.mu)
+        self.length_penalty_ = np.log(np.asarray(counts.sum(axis=1)).ravel() + mu)
         self.log_prior_ = log_popularity_prior(training, vocab.occupation_uris)
         self.skill_uris = vocab.skill_uris
         self.occupation_uris = vocab.occupation_uris

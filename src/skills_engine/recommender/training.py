@@ -43,6 +43,12 @@ def fit_on_evidence(evidence: pd.DataFrame, training: pd.DataFrame, **params) ->
     """Fit the recommender on ``evidence`` (adverts with a trusted occupation) and ``training`` pairs,
     with ESCO, earnings and growth from the processed tables (the last step of both engines)."""
     occupations = getters.read_esco_occupations()
+    if "employer" not in training:  # the model tunes itself on folds of employers, as the evaluation splits
+        try:
+            employers = getters.read_adverts(columns=["advert_id", "employer"]).drop_duplicates("advert_id")
+            training = training.merge(employers, on="advert_id", how="left")
+        except FileNotFoundError:  # no adverts table: each advert is its own group
+            pass
     return Recommender(**params).fit(
         evidence,
         training,
