@@ -204,8 +204,9 @@ def test_evaluate_titles_counts(normaliser):
     assert result["by_source"]["b"]["coverage"] == pytest.approx(2 / 3, abs=1e-4)
 
 
-# Measured on the 200 hand-labelled titles: accuracy 0.800 (148 of 185 with an ESCO occupation),
-# precision 0.861, coverage 0.860. The floor allows 0.05 for ESCO or gazetteer updates; a larger
+# Measured on the 200 hand-labelled titles: accuracy 0.795 (147 of 185 with an ESCO occupation),
+# precision 0.855, coverage 0.860 (0.800 and 0.861 before the corpus-review synonym rows, which
+# were written from the adverts' own titles, not from these labels). The floor allows 0.05 for ESCO or gazetteer updates; a larger
 # fall means a regression.
 MEASURED_ACCURACY = 0.80
 ACCURACY_MARGIN = 0.05
@@ -233,9 +234,10 @@ def test_curated_title_tables_load_as_before():
     from skills_engine.occupations import title_cleaning, titles
 
     synonyms = getters.read_title_synonyms()
-    assert titles.UK_TITLE_SYNONYMS == synonyms and len(synonyms) == 334
+    assert titles.UK_TITLE_SYNONYMS == synonyms and len(synonyms) == 369
     assert list(synonyms)[:2] == ["nurse", "staff nurse"]  # file order kept
     assert synonyms["hca"] == "healthcare assistant" and synonyms["legal secretary"] == "legal administrative assistant"
+    assert synonyms["information analyst"] == "data analyst"  # the corpus-review rows are read too
     assert all(title_cleaning._key(term) == term for term in synonyms)  # keys in matching-key form
     places = getters.read_uk_places()
     assert title_cleaning.UK_PLACES == places == titles.UK_PLACES

@@ -411,3 +411,32 @@ def test_fit_engine_from_processed_tables(data_dir, recommend_world):
     porter = engine.recommend(["manual handling"], k=5)["results"]
     porter = next(r for r in porter if r["occupation_uri"] == "occ:porter")
     assert porter["salary"]["national_median_gbp"] == 21_500 and "ASHE" in porter["salary"]["source"]
+
+
+def test_ensure_advert_occupations_relabels_when_the_title_rules_change(data_dir, monkeypatch):
+    fits = []
+
+    class CountingNormaliser(StubNormaliser):
+        def fit(self):
+            fits.append(self)
+            return self
+
+    monkeypatch.setattr(labelling, "TitleNormaliser", CountingNormaliser)
+    adverts = pd.DataFrame({"advert_id": ["a"], "title": ["Staff Nurse"]})
+    first = labelling.ensure_advert_occupations(adverts)
+    assert first["title_rules"].eq(labelling.title_rules_digest()).all() and len(fits) == 1
+
+    labelling.ensure_advert_occupations(adverts)
+    assert len(fits) == 1  # same rules: the stored labels come back
+
+    # an edited synonyms table (say, a corrected row) must not leave the old labels in place
+    monkeypatch.setattr(labelling, "title_rules_digest", lambda: "edited-rules")
+    relabelled = labelling.ensure_advert_occupations(adverts)
+    assert len(fits) == 2 and relabelled["title_rules"].eq("edited-rules").all()
+    assert getters.read_processed("advert_occupations")["title_rules"].eq("edited-rules").all()
+
+
+def test_title_rules_digest_reads_every_rule_file():
+    assert len(labelling.title_rules_digest()) == 12
+    for name in labelling.TITLE_RULE_FILES:
+        assert getters.resource_file(name).is_file(), name
