@@ -35,7 +35,7 @@ from skills_engine import paths
 from skills_engine.data.text import clean_text
 from skills_engine.extraction import rerank
 from skills_engine.extraction.corpus_cache import cache_path, transform_frame
-from skills_engine.extraction.lexical import _STOP, TOKEN_RE, LexicalMatcher, split_sentences
+from skills_engine.extraction.lexical import _STOP, TOKEN_RE, LexicalMatcher, one_word_job_titles, split_sentences
 
 #: Longest candidate phrase (tokens) embedded on its own by ``rank``. Benchmark spans
 #: and ESCO labels are mostly 1-4 words; longer windows only repeat the sentence.
@@ -199,10 +199,12 @@ class SkillExtractor:
         """
         from skills_engine import getters
 
+        job_titles: list[str] = []
         if taxonomy is None:
             taxonomy = getters.read_esco_skills()
             if occupation_skills is None:
                 occupation_skills = getters.read_occupation_skills()
+            job_titles = one_word_job_titles(getters.read_esco_occupations())
         frame = taxonomy.reset_index(drop=True).assign(
             alt_labels=lambda d: d["alt_labels"].map(lambda v: [] if v is None else list(v)),
             description=lambda d: d.get("description", pd.Series("", index=d.index)).fillna("").astype(str),
@@ -214,7 +216,7 @@ class SkillExtractor:
         # to any short line of numbers in embedding space; the lexical stage finds them by name,
         # so transform's semantic stage only proposes skills whose label has two or more words.
         self.multiword_ = np.array([len(TOKEN_RE.findall(str(label))) >= 2 for label in self.labels_])
-        self.lexical_ = LexicalMatcher().fit(frame)
+        self.lexical_ = LexicalMatcher().fit(frame, job_titles=job_titles)
         self.prior_ = _skill_prior(frame, occupation_skills)
         if self.semantic:
             from skills_engine.extraction import semantic

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import pandas as pd
@@ -125,6 +126,16 @@ class Match:
 PLAIN_WORD = "\x00word:"
 
 
+def one_word_job_titles(occupations: pd.DataFrame) -> list[str]:
+    """ESCO occupation labels (preferred and alternative) of one word, lower case: "chef", "nurse".
+
+    >>> one_word_job_titles(pd.DataFrame({"preferred_label": ["chef", "sous chef"], "alt_labels": [["cook"], None]}))
+    ['chef', 'cook']
+    """
+    labels = pd.concat([occupations["preferred_label"], occupations["alt_labels"].explode()]).dropna()
+    return sorted({str(label).lower() for label in labels if len(TOKEN_RE.findall(str(label))) == 1})
+
+
 class LexicalMatcher:
     """Token-trie matcher over ESCO preferred and alternative labels.
 
@@ -148,13 +159,29 @@ class LexicalMatcher:
     >>> m = LexicalMatcher().fit(taxonomy)
     >>> [(x.skill, x.start, x.end) for x in m.find("Managing budgets, sql and less SQL")]
     [(0, 0, 16), (1, 18, 21), (1, 31, 34)]
+
+    Names that stemming would turn into ordinary words match case for case, and one-word
+    labels that are job titles are left out:
+
+    >>> tools = pd.DataFrame({"preferred_label": ["optoelectronic devices", "Chef (configuration tool)", "Solidity"],
+    ...                       "alt_labels": [["LEDs"], ["Chef"], []], "description": ["", "", ""]})
+    >>> m = LexicalMatcher().fit(tools, job_titles=["chef"])
+    >>> [(x.skill, x.start, x.end) for x in m.find("A nurse-led clinic fitting LEDs; Chef wanted, solid Solidity")]
+    [(0, 27, 31), (2, 52, 60)]
     """
 
     def __init__(self, use_alt_labels: bool = True):
         self.use_alt_labels = use_alt_labels
 
-    def fit(self, taxonomy: pd.DataFrame) -> LexicalMatcher:
+    def fit(self, taxonomy: pd.DataFrame, job_titles: Iterable[str] = ()) -> LexicalMatcher:
+        """Index the labels of ``taxonomy`` (``preferred_label``, ``alt_labels``, ``description``).
+
+        ``job_titles``: one-word occupation titles ("chef", "nurse"). A one-word skill label that
+        is also a job title is left out: adverts name their own job everywhere, and "Chef" (the
+        configuration tool) would be found in every kitchen advert.
+        """
         stems = _Stems()
+        titles = {title.lower() for title in job_titles}
         frame = taxonomy.reset_index(drop=True)
         common = Counter(
             token
@@ -175,7 +202,13 @@ class LexicalMatcher:
                 if all(token.lower() in _STOP for token in tokens):
                     continue
                 surface = None
-                if len(tokens) == 1 and not tokens[0].islower():
+                if len(tokens) == 1 and tokens[0].lower() in titles:
+                    continue
+                if len(tokens) == 1 and not tokens[0].islower() and key[0] != tokens[0].lower():
+                    # A name that stemming changes ("LEDs" -> "led", "Solidity" -> "solid") would
+                    # otherwise match an ordinary word ("nurse-led", "solid experience"): case for case.
+                    surface = tokens[0]
+                elif len(tokens) == 1 and not tokens[0].islower():
                     lower = tokens[0].lower()
                     if (
                         len(lower) <= SHORT_LABEL_CHARS
