@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import itertools
 
 import numpy as np
 import pytest
@@ -363,37 +364,45 @@ def test_employer_folds_keep_every_employer_on_one_side():
 
 def test_stack_fit_returns_self_and_tunes_mu_and_weights_on_employer_folds():
     model = stacking.SkillProfileStack(random_state=3)
-    learned = ["mu_", "knn_weight_", "network_weight_", "knn_", "network_", "network_empty_", "validation_scores_"]
+    learned = ["mu_", "knn_weight_", "network_weight_", "coverage_weight_", "knn_", "network_", "presence_"]
+    learned += ["network_empty_", "validation_scores_"]
     assert not any(hasattr(model, attribute) for attribute in learned)
     assert model.fit(with_employers(), world.OCCUPATION_SKILLS, SKILL_URIS, OCC_URIS) is model
     assert model.mu is None and model.mu_ in stacking.MU_GRID
     assert model.knn_weight_ in stacking.KNN_WEIGHT_GRID and model.network_weight_ in stacking.NETWORK_WEIGHT_GRID
+    assert model.coverage_weight_ in stacking.COVERAGE_WEIGHT_GRID
     assert set(model.validation_scores_["mu"]) == set(stacking.MU_GRID)
     weights = model.validation_scores_["weights"]
-    assert set(weights) == {(k, n) for k in stacking.KNN_WEIGHT_GRID for n in stacking.NETWORK_WEIGHT_GRID}
+    assert set(weights) == set(
+        itertools.product(stacking.KNN_WEIGHT_GRID, stacking.NETWORK_WEIGHT_GRID, stacking.COVERAGE_WEIGHT_GRID)
+    )
     best = max(score["top5"] for score in weights.values())
-    assert weights[(model.knn_weight_, model.network_weight_)]["top5"] == best
+    chosen = weights[(model.knn_weight_, model.network_weight_, model.coverage_weight_)]["top5"]
+    assert chosen >= best - stacking.COVERAGE_TOLERANCE  # no more given up for the coverage
+    near_best = [setting for setting, score in weights.items() if score["top5"] >= best - stacking.COVERAGE_TOLERANCE]
+    assert model.coverage_weight_ == max(setting[2] for setting in near_best)
     # the cross-fitted queries are every training advert plus person-sized parts of them
     assert {score["n"] for score in weights.values()} == {model.validation_scores_["mu"][model.mu_]["n"]}
     assert next(iter(weights.values()))["n"] > len(world.adverts())
     again = fitted_stack(random_state=3)
-    assert (again.mu_, again.knn_weight_, again.network_weight_) == (
+    assert (again.mu_, again.knn_weight_, again.network_weight_, again.coverage_weight_) == (
         model.mu_,
         model.knn_weight_,
         model.network_weight_,
+        model.coverage_weight_,
     )
 
 
-def test_stack_with_both_parts_left_out_is_the_skill_profile_model():
-    model = fitted_stack(mu=20.0, prior_weight=0.5, knn_weight=0.0, network_weight=0.0)
+def test_stack_with_every_part_left_out_is_the_skill_profile_model():
+    model = fitted_stack(mu=20.0, prior_weight=0.5, knn_weight=0.0, network_weight=0.0, coverage_weight=0.0)
     assert model.knn_ is None and model.network_ is None and model.validation_scores_ == {}
     queries = ranking.query_matrix([["skill:cooking", "skill:manual handling"], ["skill:welding"]], SKILL_URIS)
     np.testing.assert_allclose(model.score(queries), fitted("skill_profile_lm").score(queries))
 
 
 def test_stack_parts_move_scores_and_its_fast_path_matches_batch_scoring():
-    model = fitted_stack(mu=20.0, knn_weight=1.0, network_weight=1.0)
-    profile = fitted_stack(mu=20.0, knn_weight=0.0, network_weight=0.0)
+    model = fitted_stack(mu=20.0, knn_weight=1.0, network_weight=1.0, coverage_weight=1.0)
+    profile = fitted_stack(mu=20.0, knn_weight=0.0, network_weight=0.0, coverage_weight=0.0)
     skills = ["skill:cooking", "skill:manual handling"]
     batch = model.score(ranking.query_matrix([skills], SKILL_URIS))[0]
     np.testing.assert_allclose(model.score_one([SKILL_URIS.index(s) for s in skills]), batch)
@@ -406,14 +415,28 @@ def test_stack_parts_move_scores_and_its_fast_path_matches_batch_scoring():
 def test_skills_no_advert_mentions_are_left_to_the_profile():
     # no training advert asks for metal cutting: only ESCO (welders' essential skill) knows it
     training = world.training().query("skill_uri != 'skill:metal cutting'")
-    model = fitted_stack(training, mu=20.0, knn_weight=0.0, network_weight=2.0)
-    profile = fitted_stack(training, mu=20.0, knn_weight=0.0, network_weight=0.0)
+    model = fitted_stack(training, mu=20.0, knn_weight=0.0, network_weight=2.0, coverage_weight=0.0)
+    profile = fitted_stack(training, mu=20.0, knn_weight=0.0, network_weight=0.0, coverage_weight=0.0)
     query = ranking.query_matrix([["skill:metal cutting"]], SKILL_URIS)
     # the network's lift is exactly zero: it adds nothing, where its raw output would favour nurses
     np.testing.assert_allclose(model.score(query), profile.score(query))
     assert OCC_URIS[int(np.argmax(model.score(query)[0]))] == "occ:welder"
     raw = model.network_.score(query)[0][model.network_.classes_]
     assert np.ptp(raw) > 0  # the raw output (its guess for no skills) would have moved the ranking
+
+
+def test_coverage_lifts_an_occupation_sharing_the_skills_over_a_popular_one_sharing_none():
+    # the coverage adds its weight times the share of the query held by each profile, nothing else
+    query = ranking.query_matrix([["skill:welding", "skill:metal cutting"]], SKILL_URIS)
+    plain = fitted_stack(mu=1000.0, prior_weight=5.0, knn_weight=0.0, network_weight=0.0, coverage_weight=0.0)
+    covered = fitted_stack(mu=1000.0, prior_weight=5.0, knn_weight=0.0, network_weight=0.0, coverage_weight=4.0)
+    chef, welder = OCC_URIS.index("occ:chef"), OCC_URIS.index("occ:welder")
+    gap = covered.score(query)[0] - plain.score(query)[0]
+    assert gap[welder] == pytest.approx(4.0) and gap[chef] == pytest.approx(0.0)  # welders hold both skills
+    np.testing.assert_allclose(
+        covered.score_one([SKILL_URIS.index("skill:welding")]),
+        covered.score(ranking.query_matrix([["skill:welding"]], SKILL_URIS))[0],
+    )
 
 
 def test_the_stack_is_the_evaluated_engine():

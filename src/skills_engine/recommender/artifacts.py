@@ -30,7 +30,8 @@ from skills_engine.data import tables
 #: ``skills_engine.recommender.engine``), so version-1 pickles name classes that no longer exist.
 #: 3: the engine ranks with :class:`~skills_engine.recommender.stacking.SkillProfileStack` (a
 #: neural network and tuned smoothing), not the blend; a version-2 engine would rank the old way.
-ARTIFACT_VERSION = 3
+#: 4: the stack adds the coverage part (a version-3 engine has no ``coverage_weight_``).
+ARTIFACT_VERSION = 4
 ARTIFACT_NAME = paths.ENGINE_FILE
 #: Suffix of the checksum file written beside the artefact by :func:`save_engine`.
 SIDECAR_SUFFIX = ".sha256"

@@ -48,12 +48,13 @@ class Recommender:
         Hyperparameters of the skill-profile model
         (:class:`skills_engine.recommender.rankers.SkillProfileLM`); ``mu=None`` tunes the
         smoothing mass on folds of training employers.
-    knn_weight, network_weight : float or None
-        Weights of the nearest adverts' vote and of the neural network's lift added to the profile
+    knn_weight, network_weight, coverage_weight : float or None
+        Weights of the nearest adverts' vote, of the neural network's lift and of the share of
+        the person's skills in each occupation's profile, added to the profile
         (:class:`skills_engine.recommender.stacking.SkillProfileStack`, the method notebook 03
         compares with every baseline); ``None`` tunes each on folds of training employers.
-        ``knn_weight=0`` ranks with the skill-profile model alone (the network is then left out
-        too), as the static try-it page does.
+        ``knn_weight=0`` ranks with the skill-profile model alone (the other parts are then left
+        out too), as the static try-it page does.
     min_count : int
         Smallest number of adverts behind a published median or count.
     semantic_skills : bool
@@ -70,6 +71,7 @@ class Recommender:
         prior_weight: float = PROFILE_PRIOR_WEIGHT,
         knn_weight: float | None = None,
         network_weight: float | None = None,
+        coverage_weight: float | None = None,
         min_count: int = MIN_PUBLISHED_COUNT,
         semantic_skills: bool = True,
         random_state: int = RANDOM_STATE,
@@ -81,6 +83,7 @@ class Recommender:
         self.prior_weight = prior_weight
         self.knn_weight = knn_weight
         self.network_weight = network_weight
+        self.coverage_weight = coverage_weight
         self.min_count = min_count
         self.random_state = random_state
 
@@ -123,6 +126,7 @@ class Recommender:
             self.random_state,
             knn_weight=self.knn_weight,
             network_weight=0.0 if self.knn_weight == 0 else self.network_weight,
+            coverage_weight=0.0 if self.knn_weight == 0 else self.coverage_weight,
         ).fit(training, occupation_skills, skills["skill_uri"].tolist(), occupations["occupation_uri"].tolist())
         self.resolver_ = SkillResolver(semantic=self.semantic_skills).fit(skills)
         self.occupations_ = occupations.set_index("occupation_uri")
