@@ -130,12 +130,16 @@ def test_the_cache_is_used_only_for_the_encoder_and_data_it_was_fitted_on(tmp_pa
         "model": model.to_dict(),
         "encoder": "encoder-1",
         "validation_data": {"tech_validation_csv": "a" * 64},
+        "matching_rules": rerank.CACHE_VERSION,
     }
     rerank.reranker_path(tmp_path).write_text(json.dumps(record))
     assert isinstance(rerank.from_cache(tmp_path), rerank.SkillReranker)
     rerank.reranker_path(tmp_path).write_text(json.dumps(record | {"kept": False}))
     assert rerank.from_cache(tmp_path) is None  # validation said no: the first stage ranks alone
     rerank.reranker_path(tmp_path).write_text(json.dumps(record | {"encoder": "encoder-0"}))
+    assert rerank.cached_reranker(tmp_path) is None
+    # fitted on the lexical feature of older matching rules: refitted, not reused
+    rerank.reranker_path(tmp_path).write_text(json.dumps(record | {"matching_rules": "older"}))
     assert rerank.cached_reranker(tmp_path) is None
     rerank.reranker_path(tmp_path).write_text("{not json")
     assert rerank.cached_reranker(tmp_path) is None

@@ -33,6 +33,7 @@ from skills_engine import config, paths
 from skills_engine.atomic import atomic_path
 from skills_engine.data.text import clean_text
 from skills_engine.extraction import evaluate, semantic
+from skills_engine.extraction.corpus_cache import CACHE_VERSION
 from skills_engine.extraction.lexical import _STOP, TOKEN_RE
 
 log = logging.getLogger(__name__)
@@ -282,6 +283,7 @@ def cached_reranker(folder: Path | None = None) -> dict | None:
             record.get("version") != RERANK_VERSION
             or record.get("encoder") != semantic.active_encoder()[1]
             or record.get("validation_data") != validation_checksums()
+            or record.get("matching_rules") != CACHE_VERSION  # the lexical feature changed meaning
         ):
             log.info("cached reranker %s was fitted for another encoder or data; the first stage ranks alone", path)
             return None
@@ -303,6 +305,7 @@ def build_reranker(extractor=None, frames: dict | None = None, folder: Path | No
     record = fit_reranker(extractor, frames) | {
         "encoder": semantic.active_encoder()[1],
         "validation_data": validation_checksums(),
+        "matching_rules": CACHE_VERSION,
         "built_at": pd.Timestamp.now(tz="UTC").isoformat(timespec="seconds"),
     }
     with atomic_path(reranker_path(folder)) as part:
