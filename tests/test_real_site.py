@@ -227,3 +227,17 @@ def test_the_model_card_shows_this_runs_extraction_figures(real_site):
     assert re.search(r"precision 0\.\d{3}, recall 0\.\d{3}, F1 0\.\d{3}", text)
     assert "This project's extractor" in text and "tech test" in text
     assert "How typed phrases map to ESCO" in text and "Accuracy@5" in text
+
+
+@pytest.mark.mirror
+def test_the_engine_notebook_03_saved_answers_the_issues_person_sized_queries(real_project):
+    """The two queries a new user tried (issue 13), on the engine this run's notebook 03 saved."""
+    from skills_engine.recommender import artifacts
+
+    engine, _ = artifacts.load_engine()
+    welding = engine.recommend("welding; read engineering drawings; forklift", k=5)["results"]
+    assert any("welder" in item["title"] for item in welding), [item["title"] for item in welding]
+    # every one of the five shares at least one of the person's skills: none is there for being common
+    assert all(item["matched_skills"] for item in welding), [(i["title"], i["matched_skills"]) for i in welding]
+    data = [item["title"] for item in engine.recommend("python; sql; data analysis", k=10)["results"]]
+    assert "data analyst" in data[:3] and "meter reader" not in data, data
