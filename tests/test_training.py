@@ -69,7 +69,9 @@ def data_dir(tmp_path, monkeypatch):
     return tmp_path
 
 
-def test_ensure_advert_occupations_writes_once_then_rebuilds_for_new_adverts(data_dir, monkeypatch):
+@pytest.fixture
+def normaliser_fits(monkeypatch) -> list:
+    """Every title normaliser the labelling fits, in order (a stub that records itself)."""
     fits = []
 
     class CountingNormaliser(StubNormaliser):
@@ -78,6 +80,11 @@ def test_ensure_advert_occupations_writes_once_then_rebuilds_for_new_adverts(dat
             return self
 
     monkeypatch.setattr(labelling, "TitleNormaliser", CountingNormaliser)
+    return fits
+
+
+def test_ensure_advert_occupations_writes_once_then_rebuilds_for_new_adverts(data_dir, normaliser_fits):
+    fits = normaliser_fits
     getters.write_processed(pd.DataFrame({"advert_id": ["a", "b"], "title": ["Staff Nurse", "Sous Chef"]}), "adverts")
 
     first = labelling.ensure_advert_occupations()  # reads the processed adverts
@@ -413,15 +420,8 @@ def test_fit_engine_from_processed_tables(data_dir, recommend_world):
     assert porter["salary"]["national_median_gbp"] == 21_500 and "ASHE" in porter["salary"]["source"]
 
 
-def test_ensure_advert_occupations_relabels_when_the_title_rules_change(data_dir, monkeypatch):
-    fits = []
-
-    class CountingNormaliser(StubNormaliser):
-        def fit(self):
-            fits.append(self)
-            return self
-
-    monkeypatch.setattr(labelling, "TitleNormaliser", CountingNormaliser)
+def test_ensure_advert_occupations_relabels_when_the_title_rules_change(data_dir, normaliser_fits, monkeypatch):
+    fits = normaliser_fits
     adverts = pd.DataFrame({"advert_id": ["a"], "title": ["Staff Nurse"]})
     first = labelling.ensure_advert_occupations(adverts)
     assert first["title_rules"].eq(labelling.title_rules_digest()).all() and len(fits) == 1
