@@ -164,7 +164,8 @@ class LexicalMatcher:
     labels that are job titles are left out:
 
     >>> tools = pd.DataFrame({"preferred_label": ["optoelectronic devices", "Chef (configuration tool)", "Solidity"],
-    ...                       "alt_labels": [["LEDs"], ["Chef"], []], "description": ["", "", ""]})
+    ...                       "alt_labels": [["LEDs"], ["Chef"], []],
+    ...                       "description": ["Devices led by light.", "", "A solid language."]})
     >>> m = LexicalMatcher().fit(tools, job_titles=["chef"])
     >>> [(x.skill, x.start, x.end) for x in m.find("A nurse-led clinic fitting LEDs; Chef wanted, solid Solidity")]
     [(0, 27, 31), (2, 52, 60)]
@@ -189,6 +190,7 @@ class LexicalMatcher:
             for token in TOKEN_RE.findall(text)
             if token.islower()
         )
+        ordinary_stems = {stems(token) for token in common}
         index: dict[tuple[str, ...], list[tuple[int, bool, str | None]]] = {}
         for row, (preferred, alts) in enumerate(zip(frame["preferred_label"], frame["alt_labels"])):
             labels = [(preferred, True)]
@@ -204,9 +206,15 @@ class LexicalMatcher:
                 surface = None
                 if len(tokens) == 1 and tokens[0].lower() in titles:
                     continue
-                if len(tokens) == 1 and not tokens[0].islower() and key[0] != tokens[0].lower():
-                    # A name that stemming changes ("LEDs" -> "led", "Solidity" -> "solid") would
-                    # otherwise match an ordinary word ("nurse-led", "solid experience"): case for case.
+                if (
+                    len(tokens) == 1
+                    and not tokens[0].islower()
+                    and key[0] != tokens[0].lower()
+                    and key[0] in ordinary_stems
+                ):
+                    # A name that stemming turns into an ordinary word's stem ("LEDs" -> "led",
+                    # "Solidity" -> "solid") would match that word ("nurse-led", "solid
+                    # experience"): case for case. "Jenkins" -> "jenkin" collides with nothing.
                     surface = tokens[0]
                 elif len(tokens) == 1 and not tokens[0].islower():
                     lower = tokens[0].lower()
