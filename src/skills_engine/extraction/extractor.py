@@ -183,9 +183,7 @@ class SkillExtractor:
     def _cache_dir(self) -> Path:
         return Path(self.cache_dir) if self.cache_dir else paths.extraction_cache_dir()
 
-    def fit(
-        self, taxonomy: pd.DataFrame | None = None, occupation_skills: pd.DataFrame | None = None
-    ) -> SkillExtractor:
+    def fit(self, taxonomy=None, occupation_skills=None, job_titles: list[str] | None = None) -> SkillExtractor:
         """Build the label trie and (if ``semantic``) the skill embeddings.
 
         Parameters
@@ -196,15 +194,18 @@ class SkillExtractor:
         occupation_skills : pandas.DataFrame, optional
             ``getters.read_occupation_skills()``-shaped relations for the skill prior;
             read too when ``taxonomy`` is omitted, otherwise no prior.
+        job_titles : list of str, optional
+            One-word job titles never matched as skills (:func:`.lexical.one_word_job_titles`); read when
+            ``taxonomy`` is omitted, otherwise none.
         """
         from skills_engine import getters
 
-        job_titles: list[str] = []
         if taxonomy is None:
             taxonomy = getters.read_esco_skills()
             if occupation_skills is None:
                 occupation_skills = getters.read_occupation_skills()
-            job_titles = one_word_job_titles(getters.read_esco_occupations())
+            if job_titles is None:
+                job_titles = one_word_job_titles(getters.read_esco_occupations())
         frame = taxonomy.reset_index(drop=True).assign(
             alt_labels=lambda d: d["alt_labels"].map(lambda v: [] if v is None else list(v)),
             description=lambda d: d.get("description", pd.Series("", index=d.index)).fillna("").astype(str),
@@ -216,7 +217,7 @@ class SkillExtractor:
         # to any short line of numbers in embedding space; the lexical stage finds them by name,
         # so transform's semantic stage only proposes skills whose label has two or more words.
         self.multiword_ = np.array([len(TOKEN_RE.findall(str(label))) >= 2 for label in self.labels_])
-        self.lexical_ = LexicalMatcher().fit(frame, job_titles=job_titles)
+        self.lexical_ = LexicalMatcher().fit(frame, job_titles=job_titles or [])
         self.prior_ = _skill_prior(frame, occupation_skills)
         if self.semantic:
             from skills_engine.extraction import semantic

@@ -19,6 +19,7 @@ from skills_engine import getters
 from skills_engine.extraction.advert_skills import TITLE_DERIVED
 from skills_engine.extraction.boilerplate import CROSS_EMPLOYER, WITHIN_EMPLOYER, BoilerplateDetector
 from skills_engine.extraction.corpus_cache import FRAME_COLUMNS
+from skills_engine.extraction.lexical import one_word_job_titles
 from skills_engine.occupations import labelling
 from skills_engine.occupations.labelling import MIN_TITLE_CONFIDENCE
 from skills_engine.occupations.titles import OUTPUT_COLUMNS
@@ -126,7 +127,14 @@ def extract_sdf(spark, texts, extractor_params: dict | None = None):
     texts = with_order(spark, texts)
     if "text_hash" not in texts.columns:
         texts = texts.withColumn("text_hash", F.udf(text_hash, "string")(F.col("text")))
-    taxonomy = workers.share(spark, (getters.read_esco_skills(), getters.read_occupation_skills()))
+    taxonomy = workers.share(
+        spark,
+        (
+            getters.read_esco_skills(),
+            getters.read_occupation_skills(),
+            one_word_job_titles(getters.read_esco_occupations()),  # as the pandas path's extractor reads them
+        ),
+    )
     firsts = texts.groupBy("text_hash").agg(F.min(ORDER).alias(ORDER))
     # one global numbering of the distinct texts (hash and position only: small rows)
     numbered = firsts.withColumn("_position", F.row_number().over(Window.orderBy(ORDER)) - 1).withColumn(

@@ -125,8 +125,8 @@ def extract_batch(params: dict, taxonomy_broadcast, batch_size: int) -> Callable
             if torch is not None:
                 # the driver's thread count (see session.compute_threads): the same float32 sums
                 torch.set_num_threads(int(os.environ.get("OMP_NUM_THREADS") or os.cpu_count() or 1))
-            skills, occupation_skills = taxonomy_broadcast[0].value
-            return SkillExtractor(**params).fit(skills, occupation_skills)
+            skills, occupation_skills, job_titles = taxonomy_broadcast[0].value
+            return SkillExtractor(**params).fit(skills, occupation_skills, job_titles)
 
         extractor = model(("extractor", repr(sorted(params.items())), token(taxonomy_broadcast)), build)
         ordered = batch.sort_values("_position")[["advert_id", "text"]].reset_index(drop=True)
