@@ -396,6 +396,7 @@ def test_stack_fit_returns_self_and_tunes_mu_and_weights_on_employer_folds():
 def test_stack_with_every_part_left_out_is_the_skill_profile_model():
     model = fitted_stack(mu=20.0, prior_weight=0.5, knn_weight=0.0, network_weight=0.0, coverage_weight=0.0)
     assert model.knn_ is None and model.network_ is None and model.validation_scores_ == {}
+    assert model.presence_ is None  # no coverage part, nothing built for it
     queries = ranking.query_matrix([["skill:cooking", "skill:manual handling"], ["skill:welding"]], SKILL_URIS)
     np.testing.assert_allclose(model.score(queries), fitted("skill_profile_lm").score(queries))
 
@@ -423,6 +424,11 @@ def test_skills_no_advert_mentions_are_left_to_the_profile():
     assert OCC_URIS[int(np.argmax(model.score(query)[0]))] == "occ:welder"
     raw = model.network_.score(query)[0][model.network_.classes_]
     assert np.ptp(raw) > 0  # the raw output (its guess for no skills) would have moved the ranking
+    # tuning scores the parts as the fitted stack does: one lift, the empty query's row reused
+    parts = stacking.SkillProfileStack._part_scores(
+        model, None, model.network_, query, network_empty=model.network_empty_
+    )
+    np.testing.assert_allclose(model.score(query), parts["profile"] + 2.0 * parts["network"])
 
 
 def test_coverage_lifts_an_occupation_sharing_the_skills_over_a_popular_one_sharing_none():

@@ -19,7 +19,7 @@ import re
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -389,8 +389,14 @@ class SkillResolver:
         slack = 1 - self.accept_score / 100
         return [other for other in self._keys_by_length if abs(length - other) <= slack * (length + other) + 1e-9]
 
-    def _match_phrases(self, texts: list[str]) -> dict[str, tuple[str | None, str | None, list[dict]]]:
-        """Spelling, then meaning, for phrases that are not exact labels; one encode for all."""
+    def _match_phrases(
+        self, texts: list[str], suggestions: Mapping[str, list[dict]] | None = None
+    ) -> dict[str, tuple[str | None, str | None, list[dict]]]:
+        """Spelling, then meaning, for phrases that are not exact labels; one encode for all.
+
+        ``suggestions`` holds :meth:`_suggest_many`'s answers (``N_SUGGESTIONS`` each) when the
+        caller has encoded the phrases already; phrases missing from it are encoded here.
+        """
         matched, pending = {}, []
         for text in texts:
             key = normalise_label(text)
@@ -401,7 +407,11 @@ class SkillResolver:
                 matched[text] = (uri, "close ESCO label", [])
             else:
                 pending.append(text)
-        nearest = self._suggest_many(pending)  # loads the index first: the rule is its encoder's
+        suggestions = suggestions or {}
+        unseen = [text for text in pending if text not in suggestions]
+        # _suggest_many loads the index first: the rule is its encoder's
+        computed = dict(zip(unseen, self._suggest_many(unseen)))
+        nearest = [suggestions[text] if text in suggestions else computed[text] for text in pending]
         rule = self.rule()
         for text, close in zip(pending, nearest):
             by_meaning = self._ranker is not None and rule.accepts(close)
@@ -476,13 +486,17 @@ def resolver_accuracy(resolver: SkillResolver, phrases: Sequence[str], gold_uris
     texts = [str(phrase).strip() for phrase in phrases]
     unique = [text for text in dict.fromkeys(texts) if text]
     answers = {text: resolver._exact(text) for text in unique}
-    pending = [text for text in unique if answers[text] is None]
     near: dict[str, list[dict]] = {}
     for start in range(0, len(unique), resolver.max_phrases):  # bounded batches, as in a request
-        matched = resolver._match_phrases(pending[start : start + resolver.max_phrases])
-        answers.update({text: uri for text, (uri, _, _) in matched.items()})
         chunk = unique[start : start + resolver.max_phrases]
-        near.update(zip(chunk, resolver._suggest_many(chunk, limit=k)))
+        # one encode per phrase: its closest skills serve both the @k list and the answer
+        ranked = resolver._suggest_many(chunk, limit=max(k, N_SUGGESTIONS))
+        near.update((text, close[:k]) for text, close in zip(chunk, ranked))
+        matched = resolver._match_phrases(
+            [text for text in chunk if answers[text] is None],
+            suggestions={text: close[:N_SUGGESTIONS] for text, close in zip(chunk, ranked)},
+        )
+        answers.update({text: uri for text, (uri, _, _) in matched.items()})
     top1 = topk = 0
     for text, gold in zip(texts, gold_uris):
         answer = [answers[text]] if answers.get(text) else []

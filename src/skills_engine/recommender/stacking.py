@@ -147,6 +147,17 @@ def _coverage(presence: sparse.csr_matrix, queries) -> np.ndarray:
     return (queries @ presence).toarray() / sizes[:, None]
 
 
+def _network_empty(network: NeuralOccupations) -> np.ndarray:
+    """The network's floored log-probabilities for a query of no skills (one per occupation)."""
+    return np.maximum(network.score(sparse.csr_matrix((1, len(network.skill_uris))))[0], NETWORK_FLOOR)
+
+
+def _network_lift(network: NeuralOccupations, empty: np.ndarray, queries) -> np.ndarray:
+    """The network's floored log-probabilities for ``queries`` minus ``empty``, those for no skills,
+    so a part that knows nothing of a query adds nothing to it."""
+    return np.maximum(network.score(queries), NETWORK_FLOOR) - empty
+
+
 def _presence(profile: SkillProfileLM) -> sparse.csr_matrix:
     """Skills x occupations, 1 where a skill is in an occupation's profile (adverts or ESCO)."""
     return (profile.counts_.T > 0).astype(np.float64).tocsr()
@@ -189,8 +200,9 @@ class SkillProfileStack(SkillProfileLM):
         The smoothing mass used.
     knn_weight_, network_weight_, coverage_weight_ : float
         The weights used (0 when not tuned for lack of employers to tune on).
-    presence_ : scipy.sparse.csr_matrix
-        Skills x occupations, 1 where the skill is in the occupation's profile (for the coverage).
+    presence_ : scipy.sparse.csr_matrix or None
+        Skills x occupations, 1 where the skill is in the occupation's profile (for the coverage;
+        None when the coverage's weight is 0).
     knn_ : NearestAdverts or None
         The vote, fitted on all of ``training`` (None when left out).
     network_ : NeuralOccupations or None
@@ -238,21 +250,16 @@ class SkillProfileStack(SkillProfileLM):
         )
 
     @staticmethod
-    def _network_lift(network, queries) -> np.ndarray:
-        """The network's floored log-probabilities for ``queries`` minus those for a query of no skills."""
-        empty = sparse.csr_matrix((1, queries.shape[1]))
-        return np.maximum(network.score(queries), NETWORK_FLOOR) - np.maximum(network.score(empty), NETWORK_FLOOR)
-
-    @staticmethod
-    def _part_scores(profile, knn, network, queries, presence=None) -> dict[str, np.ndarray]:
+    def _part_scores(profile, knn, network, queries, presence=None, network_empty=None) -> dict[str, np.ndarray]:
         """``profile``, ``vote``, ``network`` and ``coverage`` scores (queries x occupations;
-        zeros for a part left out, and for the coverage without ``presence``)."""
+        zeros for a part left out, and for the coverage without ``presence``); ``network_empty``
+        is :func:`_network_empty` of ``network``, computed once per fit, not per batch."""
         profile_scores = SkillProfileLM.score(profile, queries)
         zeros = np.zeros_like(profile_scores)
         return {
             "profile": profile_scores,
             "vote": _log_vote(knn, queries) if knn is not None else zeros,
-            "network": SkillProfileStack._network_lift(network, queries) if network is not None else zeros,
+            "network": _network_lift(network, network_empty, queries) if network is not None else zeros,
             "coverage": _coverage(presence, queries) if presence is not None else zeros,
         }
 
@@ -282,15 +289,11 @@ class SkillProfileStack(SkillProfileLM):
             folds, occupation_skills, vocab
         )
         self._fit_profile(training, occupation_skills, vocab.skill_uris, vocab.occupation_uris, self.mu_)
-        self.presence_ = _presence(self)
+        self.presence_ = _presence(self) if self.coverage_weight_ else None
         _, self.knn_, self.network_ = self._fit_parts(
             training, occupation_skills, vocab.skill_uris, vocab.occupation_uris, self.mu_, profile=False
         )
-        self.network_empty_ = (
-            None
-            if self.network_ is None
-            else np.maximum(self.network_.score(sparse.csr_matrix((1, len(vocab.skill_uris))))[0], NETWORK_FLOOR)
-        )
+        self.network_empty_ = None if self.network_ is None else _network_empty(self.network_)
         return self
 
     def _tune_mu(self, folds, occupation_skills, vocab: _Vocabulary) -> float:
@@ -336,10 +339,12 @@ class SkillProfileStack(SkillProfileLM):
         for inner, queries, truth in folds:
             parts = self._fit_parts(inner, occupation_skills, vocab.skill_uris, vocab.occupation_uris, self.mu_)
             presence = _presence(parts[0]) if len(grids[2]) > 1 or grids[2][0] else None
+            network_empty = None if parts[2] is None else _network_empty(parts[2])
             for start in range(0, queries.shape[0], SCORE_BATCH):
+                batch = queries[start : start + SCORE_BATCH]
                 scores = {  # single precision: 180 weighted sums per batch
                     name: part.astype(np.float32)
-                    for name, part in self._part_scores(*parts, queries[start : start + SCORE_BATCH], presence).items()
+                    for name, part in self._part_scores(*parts, batch, presence, network_empty).items()
                 }
                 for setting in settings:
                     ranks[setting].append(_ranks(self._combine(scores, setting), truth[start : start + SCORE_BATCH]))
@@ -367,9 +372,7 @@ class SkillProfileStack(SkillProfileLM):
         if self.knn_ is not None and self.knn_weight_:
             scores += self.knn_weight_ * _log_vote(self.knn_, queries)
         if self.network_ is not None and self.network_weight_:
-            scores += self.network_weight_ * (
-                np.maximum(self.network_.score(queries), NETWORK_FLOOR) - self.network_empty_
-            )
+            scores += self.network_weight_ * _network_lift(self.network_, self.network_empty_, queries)
         if self.coverage_weight_:
             scores += self.coverage_weight_ * _coverage(self.presence_, queries)
         return scores
