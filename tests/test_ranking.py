@@ -94,6 +94,32 @@ def test_evaluation_ranks_and_hide_half_check():
     assert summary.loc["top1", "low"] <= summary.loc["top1", "value"] <= summary.loc["top1", "high"]
 
 
+def test_hide_half_check_scores_a_fitted_method_as_it_is_and_refits_the_others():
+    def check(**kwargs):
+        return evaluation.hide_half_check(
+            world.OCCUPATIONS,
+            world.OCCUPATION_SKILLS,
+            world.SKILLS,
+            world.training(),
+            methods={"skill_profile_lm": ranking.SkillProfileLM(), "popularity": ranking.PopularityRanker()},
+            min_essential=2,
+            **kwargs,
+        ).set_index(["method", "metric"])["value"]
+
+    refitted = check()
+    assert not refitted.loc["skill_profile_lm"].equals(refitted.loc["popularity"])
+    # given a (popularity) model under the profile's name, the check scores that model, unrefitted
+    stand_in = ranking.PopularityRanker().fit(world.training(), world.OCCUPATION_SKILLS, SKILL_URIS, OCC_URIS)
+    given = check(fitted={"skill_profile_lm": stand_in})
+    assert given.loc["skill_profile_lm"].equals(refitted.loc["popularity"])
+    assert given.loc["popularity"].equals(refitted.loc["popularity"])
+    other_vocabulary = ranking.SkillProfileLM().fit(
+        world.training(), world.OCCUPATION_SKILLS, SKILL_URIS[:-1], OCC_URIS
+    )
+    with pytest.raises(ValueError, match="skill_profile_lm"):
+        check(fitted={"skill_profile_lm": other_vocabulary})
+
+
 # --- stronger baselines: logistic regression, nearest adverts, published methods + prior ------------------
 
 NEW_METHODS = {

@@ -5,7 +5,7 @@ and the held-out comparison of every method (ours against the published baseline
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -254,10 +254,24 @@ def hide_half_check(
     training_pairs: pd.DataFrame,
     methods: dict | None = None,
     random_state: int = RANDOM_STATE,
+    fitted: Mapping[str, object] | None = None,
+    min_essential: int = 4,
 ) -> pd.DataFrame:
-    """ESCO-derived check: hide half of each occupation's essential skills, rank with the rest."""
+    """ESCO-derived check: hide half of each occupation's essential skills, rank with the rest.
+
+    Each of ``methods`` (default :func:`default_methods`) is fitted on ``training_pairs`` and
+    ranks every occupation for each query of :func:`hide_half_queries` (occupations with at
+    least ``min_essential`` essential skills); a method named in ``fitted`` (already fitted on
+    those pairs, such as the engine's own ranking model, ``Recommender.model_``) is scored as it is.
+
+    Raises
+    ------
+    ValueError
+        If a ``fitted`` method ranks other skills or occupations than ``skills`` and ``occupations``.
+    """
     methods = methods or default_methods(random_state)
-    queries = hide_half_queries(occupation_skills, random_state=random_state)
+    fitted = dict(fitted or {})
+    queries = hide_half_queries(occupation_skills, min_essential, random_state=random_state)
     skill_uris, occupation_uris = skills["skill_uri"].tolist(), occupations["occupation_uri"].tolist()
     position = {uri: i for i, uri in enumerate(occupation_uris)}
     queries = queries.loc[queries["occupation_uri"].isin(position)]
@@ -265,7 +279,12 @@ def hide_half_check(
     truth = queries["occupation_uri"].map(position).to_numpy()
     rows = []
     for name, model in methods.items():
-        model.fit(training_pairs, occupation_skills, skill_uris, occupation_uris)
+        if name in fitted:
+            model = fitted[name]
+            if list(model.skill_uris) != skill_uris or list(model.occupation_uris) != occupation_uris:
+                raise ValueError(f"the fitted {name!r} ranks other skills or occupations than this check's")
+        else:
+            model.fit(training_pairs, occupation_skills, skill_uris, occupation_uris)
         metrics = per_query_metrics(ranks_of_truth(model.score(matrix), truth))
         rows.append(summarise(metrics, random_state=random_state).assign(method=name))
     return pd.concat(rows, ignore_index=True)

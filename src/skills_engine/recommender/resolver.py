@@ -389,14 +389,9 @@ class SkillResolver:
         slack = 1 - self.accept_score / 100
         return [other for other in self._keys_by_length if abs(length - other) <= slack * (length + other) + 1e-9]
 
-    def _match_phrases(
-        self, texts: list[str], suggestions: Mapping[str, list[dict]] | None = None
-    ) -> dict[str, tuple[str | None, str | None, list[dict]]]:
-        """Spelling, then meaning, for phrases that are not exact labels; one encode for all.
-
-        ``suggestions`` holds :meth:`_suggest_many`'s answers (``N_SUGGESTIONS`` each) when the
-        caller has encoded the phrases already; phrases missing from it are encoded here.
-        """
+    def _match_phrases(self, texts: list[str], suggestions: Mapping[str, list[dict]] | None = None) -> dict:
+        """Spelling, then meaning, for phrases that are not exact labels; one encode for all (none
+        for phrases in ``suggestions``, :meth:`_suggest_many`'s answers when the caller has them)."""
         matched, pending = {}, []
         for text in texts:
             key = normalise_label(text)
@@ -407,11 +402,11 @@ class SkillResolver:
                 matched[text] = (uri, "close ESCO label", [])
             else:
                 pending.append(text)
-        suggestions = suggestions or {}
-        unseen = [text for text in pending if text not in suggestions]
+        known = suggestions or {}
         # _suggest_many loads the index first: the rule is its encoder's
+        unseen = [text for text in pending if text not in known]
         computed = dict(zip(unseen, self._suggest_many(unseen)))
-        nearest = [suggestions[text] if text in suggestions else computed[text] for text in pending]
+        nearest = [known[text] if text in known else computed[text] for text in pending]
         rule = self.rule()
         for text, close in zip(pending, nearest):
             by_meaning = self._ranker is not None and rule.accepts(close)
@@ -492,10 +487,8 @@ def resolver_accuracy(resolver: SkillResolver, phrases: Sequence[str], gold_uris
         # one encode per phrase: its closest skills serve both the @k list and the answer
         ranked = resolver._suggest_many(chunk, limit=max(k, N_SUGGESTIONS))
         near.update((text, close[:k]) for text, close in zip(chunk, ranked))
-        matched = resolver._match_phrases(
-            [text for text in chunk if answers[text] is None],
-            suggestions={text: close[:N_SUGGESTIONS] for text, close in zip(chunk, ranked)},
-        )
+        known = {text: close[:N_SUGGESTIONS] for text, close in zip(chunk, ranked)}
+        matched = resolver._match_phrases([text for text in chunk if answers[text] is None], known)
         answers.update({text: uri for text, (uri, _, _) in matched.items()})
     top1 = topk = 0
     for text, gold in zip(texts, gold_uris):
