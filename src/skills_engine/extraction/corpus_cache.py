@@ -23,7 +23,7 @@ log = logging.getLogger(__name__)
 FRAME_COLUMNS = ["advert_id", "skill_uri", "skill_label", "score", "span_start", "span_end", "method"]
 
 #: Version of the extraction logic, part of the cache key: bump it when results change.
-CACHE_VERSION = "6"  # bump whenever matching rules change: cached results are then recomputed
+CACHE_VERSION = "7"  # bump whenever matching rules change: cached results are then recomputed
 
 
 def text_hash(text: str) -> str:

@@ -169,6 +169,12 @@ class LexicalMatcher:
     >>> m = LexicalMatcher().fit(tools, job_titles=["chef"])
     >>> [(x.skill, x.start, x.end) for x in m.find("A nurse-led clinic fitting LEDs; Chef wanted, solid Solidity")]
     [(0, 27, 31), (2, 52, 60)]
+
+    Other names match in any case, as themselves, not through a stem shared with other words:
+
+    >>> names = LexicalMatcher().fit(pd.DataFrame({"preferred_label": ["STAF", "Jenkins"], "alt_labels": [[], []]}))
+    >>> [(x.skill, x.start) for x in names.find("Staffing by STAF, staf and jenkins; Jenkin")]
+    [(0, 12), (0, 18), (1, 27)]
     """
 
     def __init__(self, use_alt_labels: bool = True):
@@ -224,6 +230,10 @@ class LexicalMatcher:
                         or common[lower] >= COMMON_WORD_MIN_COUNT
                     ):
                         surface = tokens[0]
+                    else:
+                        # Names do not inflect: in any case, but as the name itself or its plural,
+                        # never through a stem other words share ("staffing" -> "staf" is not STAF).
+                        surface = PLAIN_WORD + lower
                 elif len(tokens) == 1 and len(tokens[0]) <= SHORT_LABEL_CHARS:
                     # Lower-case one- or two-letter labels ("ml") are too ambiguous to use.
                     continue
