@@ -241,3 +241,43 @@ def test_the_engine_notebook_03_saved_answers_the_issues_person_sized_queries(re
     assert all(item["matched_skills"] for item in welding), [(i["title"], i["matched_skills"]) for i in welding]
     data = [item["title"] for item in engine.recommend("python; sql; data analysis", k=10)["results"]]
     assert "data analyst" in data[:3] and "meter reader" not in data, data
+
+
+@pytest.mark.mirror
+def test_the_corpus_pass_finds_one_word_names_as_themselves(real_project):
+    """A one-word name (STAF, Swift) is found as itself or its plural in this run's corpus table,
+    never as another word that shares its stem ("staffing", "swiftly")."""
+    from skills_engine.extraction.lexical import TOKEN_RE
+    from skills_engine.scale import engines
+
+    esco = getters.read_esco_skills()
+    one_word_names = {
+        uri: {
+            label.lower()
+            for label in [preferred, *(alts if alts is not None else [])]
+            if len(TOKEN_RE.findall(label)) == 1
+        }
+        for uri, preferred, alts in zip(esco["skill_uri"], esco["preferred_label"], esco["alt_labels"])
+    }
+    found = getters.read_processed("advert_skills").query("method == 'lexical'")
+    adverts = getters.read_adverts(columns=["advert_id", "source", "title", "description", "employer", "region"])
+    texts, _ = engines.corpus_steps("pandas").corpus_texts(adverts)  # boilerplate is learned from every advert
+    text_of = texts.set_index("advert_id")["text"]
+    spans = found.assign(
+        span=[
+            text_of[a][int(s) : int(e)] for a, s, e in zip(found["advert_id"], found["span_start"], found["span_end"])
+        ]
+    )
+    one_word = spans.loc[lambda d: d["span"].map(lambda s: len(TOKEN_RE.findall(s)) == 1)]
+    capitalised = one_word.loc[
+        lambda d: [any(not t.islower() for t in esco_tokens) for esco_tokens in d["skill_label"].map(TOKEN_RE.findall)]
+    ]
+    assert len(capitalised) > 100  # names are found: the check below has something to check
+    stray = [
+        (row.skill_label, row.span)
+        for row in capitalised.itertuples()
+        if one_word_names[row.skill_uri]
+        and not {row.span.lower(), row.span.lower().removesuffix("s"), row.span.lower().removesuffix("es")}
+        & one_word_names[row.skill_uri]
+    ]
+    assert not stray, stray[:20]
