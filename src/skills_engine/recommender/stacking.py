@@ -152,10 +152,11 @@ def _network_empty(network: NeuralOccupations) -> np.ndarray:
     return np.maximum(network.score(sparse.csr_matrix((1, len(network.skill_uris))))[0], NETWORK_FLOOR)
 
 
-def _network_lift(network: NeuralOccupations, empty: np.ndarray, queries) -> np.ndarray:
-    """The network's floored log-probabilities for ``queries`` minus ``empty``, those for no skills,
-    so a part that knows nothing of a query adds nothing to it."""
-    return np.maximum(network.score(queries), NETWORK_FLOOR) - empty
+def _network_lift(network: NeuralOccupations, empty: np.ndarray | None, queries) -> np.ndarray:
+    """The network's floored log-probabilities for ``queries`` minus ``empty``, those for no skills
+    (:func:`_network_empty`, computed here when None), so a part that knows nothing of a query adds
+    nothing to it."""
+    return np.maximum(network.score(queries), NETWORK_FLOOR) - (_network_empty(network) if empty is None else empty)
 
 
 def _presence(profile: SkillProfileLM) -> sparse.csr_matrix:
