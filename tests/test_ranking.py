@@ -452,7 +452,7 @@ def test_skills_no_advert_mentions_are_left_to_the_profile():
     assert np.ptp(raw) > 0  # the raw output (its guess for no skills) would have moved the ranking
     # tuning scores the parts as the fitted stack does: one lift, the empty query's row reused
     parts = stacking.SkillProfileStack._part_scores(
-        model, None, model.network_, query, network_empty=model.network_empty_
+        model, None, model.network_, query, presence=None, network_empty=model.network_empty_
     )
     np.testing.assert_allclose(model.score(query), parts["profile"] + 2.0 * parts["network"])
 

@@ -183,7 +183,12 @@ class SkillExtractor:
     def _cache_dir(self) -> Path:
         return Path(self.cache_dir) if self.cache_dir else paths.extraction_cache_dir()
 
-    def fit(self, taxonomy=None, occupation_skills=None, job_titles: list[str] | None = None) -> SkillExtractor:
+    def fit(
+        self,
+        taxonomy: pd.DataFrame | None = None,
+        occupation_skills: pd.DataFrame | None = None,
+        job_titles: list[str] | None = None,
+    ) -> SkillExtractor:
         """Build the label trie and (if ``semantic``) the skill embeddings.
 
         Parameters

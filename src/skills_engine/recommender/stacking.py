@@ -152,11 +152,11 @@ def _network_empty(network: NeuralOccupations) -> np.ndarray:
     return np.maximum(network.score(sparse.csr_matrix((1, len(network.skill_uris))))[0], NETWORK_FLOOR)
 
 
-def _network_lift(network: NeuralOccupations, empty: np.ndarray | None, queries) -> np.ndarray:
+def _network_lift(network: NeuralOccupations, empty: np.ndarray, queries) -> np.ndarray:
     """The network's floored log-probabilities for ``queries`` minus ``empty``, those for no skills
-    (:func:`_network_empty`, computed here when None), so a part that knows nothing of a query adds
+    (:func:`_network_empty`, computed once per fit), so a part that knows nothing of a query adds
     nothing to it."""
-    return np.maximum(network.score(queries), NETWORK_FLOOR) - (_network_empty(network) if empty is None else empty)
+    return np.maximum(network.score(queries), NETWORK_FLOOR) - empty
 
 
 def _presence(profile: SkillProfileLM) -> sparse.csr_matrix:
@@ -251,10 +251,10 @@ class SkillProfileStack(SkillProfileLM):
         )
 
     @staticmethod
-    def _part_scores(profile, knn, network, queries, presence=None, network_empty=None) -> dict[str, np.ndarray]:
+    def _part_scores(profile, knn, network, queries, presence, network_empty) -> dict[str, np.ndarray]:
         """``profile``, ``vote``, ``network`` and ``coverage`` scores (queries x occupations;
-        zeros for a part left out, and for the coverage without ``presence``); ``network_empty``
-        is :func:`_network_empty` of ``network``, computed once per fit, not per batch."""
+        zeros for a part left out, and for the coverage when ``presence`` is None); ``network_empty``
+        is :func:`_network_empty` of ``network`` (None without one), computed once per fit, not per batch."""
         profile_scores = SkillProfileLM.score(profile, queries)
         zeros = np.zeros_like(profile_scores)
         return {
