@@ -6,9 +6,10 @@ import importlib.util
 import itertools
 
 import numpy as np
+import pandas as pd
 import pytest
 
-from skills_engine.recommender import baselines, classifier, evaluation, stacking
+from skills_engine.recommender import baselines, classifier, evaluation, intervals, stacking
 from skills_engine.recommender import rankers as ranking
 
 
@@ -92,6 +93,39 @@ def test_evaluation_ranks_and_hide_half_check():
     summary = evaluation.summarise(evaluation.per_query_metrics(ranks), n_bootstrap=50).set_index("metric")
     assert summary.loc["top5", "value"] == 1.0  # only five occupations
     assert summary.loc["top1", "low"] <= summary.loc["top1", "value"] <= summary.loc["top1", "high"]
+
+
+def test_the_bootstrap_resamples_employers_so_one_employers_many_adverts_count_once():
+    # twenty adverts of one employer all hit; twenty adverts of twenty other employers all miss
+    metrics = pd.DataFrame({"top5": [1.0] * 20 + [0.0] * 20})
+    employers = ["big trust"] * 20 + [f"advert:{i}" for i in range(20)]
+    by_advert = intervals.summarise(metrics, n_bootstrap=2000, random_state=0).set_index("metric").loc["top5"]
+    by_employer = (
+        intervals.summarise(metrics, n_bootstrap=2000, random_state=0, clusters=employers)
+        .set_index("metric")
+        .loc["top5"]
+    )
+    assert by_advert["value"] == by_employer["value"] == 0.5
+    assert by_advert["low"] > 0.3  # forty independent adverts: a tight interval
+    # one employer left out of a resample (about a third of them) takes every hit with it
+    assert by_employer["low"] == 0.0 and by_employer["high"] > by_advert["high"]
+    with pytest.raises(ValueError, match="3 entries for 40 queries"):
+        intervals.summarise(metrics, clusters=["a", "b", "c"])
+
+
+def test_paired_gaps_measure_the_lead_itself_not_two_separate_intervals():
+    rng = np.random.default_rng(0)
+    baseline = (rng.random(200) < 0.6).astype(float)
+    ours = baseline.copy()
+    ours[np.flatnonzero(baseline == 0)[:10]] = 1.0  # ten more hits; every other query the same
+    metrics = {"ours": pd.DataFrame({"top5": ours}), "baseline": pd.DataFrame({"top5": baseline})}
+    gap = intervals.paired_gaps(metrics, "ours", n_bootstrap=1000).set_index("method").loc["baseline"]
+    assert gap["metric"] == "top5" and gap["value"] == pytest.approx(0.05) and gap["n"] == 200
+    assert 0.0 < gap["low"] < 0.05 < gap["high"]  # never behind on any query: the lead is real
+    separate = {name: intervals.summarise(frame, n_bootstrap=1000).iloc[0] for name, frame in metrics.items()}
+    assert separate["ours"]["low"] < separate["baseline"]["high"]  # yet the separate intervals overlap
+    with pytest.raises(ValueError, match="'short' was scored on other queries"):
+        intervals.paired_gaps(metrics | {"short": pd.DataFrame({"top5": baseline[:5]})}, "ours")
 
 
 def test_hide_half_check_scores_a_fitted_method_as_it_is_and_refits_the_others():

@@ -281,3 +281,30 @@ def test_the_corpus_pass_finds_one_word_names_as_themselves(real_project):
         & one_word_names[row.skill_uri]
     ]
     assert not stray, stray[:20]
+
+
+@pytest.mark.mirror
+def test_the_engines_lead_is_published_with_paired_employer_intervals(real_project, real_site):
+    """Notebook 03's evaluation, as the model card and the report page show it: intervals that
+    resample employers, and the engine's lead over every method with a paired interval."""
+    payload = json.loads(paths.model_evaluation_file(real_project).read_text(encoding="utf-8"))
+    assert payload["bootstrap"]["unit"] == "employer"
+    assert 0 < payload["bootstrap"]["n_employers"] <= payload["n_test"]
+    model = payload["methods"][payload["model"]]
+    assert set(payload["gaps"]) == set(payload["methods"]) - {payload["model"]}
+    for name, lead in payload["gaps"].items():
+        assert lead["top5"] == pytest.approx(model["top5"] - payload["methods"][name]["top5"], abs=2e-4)
+        low, high = lead["top5_interval"]
+        assert low <= lead["top5"] <= high
+        # the paired interval is never wider than the two separate ones laid end to end
+        separate = [payload["methods"][m]["top5_interval"] for m in (payload["model"], name)]
+        assert high - low <= (separate[0][1] - separate[0][0]) + (separate[1][1] - separate[1][0]) + 1e-3
+    card = " ".join(LexborHTMLParser((real_site / "model-card.html").read_text(encoding="utf-8")).text().split())
+    assert f"resampling the {payload['bootstrap']['n_employers']:,} held-out employers" in card
+    assert "Top-5 lead of skill_profile_stack over" in card
+    assert len(re.findall(r"[+-]\d+\.\d \[[+-]\d+\.\d, [+-]\d+\.\d\]", card)) >= len(payload["gaps"])
+    page = next(p for p in _report_pages(real_site) if p.name.startswith("03_"))
+    text = " ".join(LexborHTMLParser(page.read_text(encoding="utf-8")).text().split())
+    assert re.search(r"Full adverts: this project .* a lead of [+-]\d+\.\d points \(paired 95% interval", text)
+    assert "5-skill queries: this project" in text and "Goal (≥ 3 points, non-overlapping)" in text
+    assert "The engine's top-5 lead over each method" in text

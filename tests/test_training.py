@@ -265,6 +265,17 @@ def test_evaluate_methods_on_the_tiny_world(world_evaluation, recommend_world):
     test_employers = set(employer[per_query["advert_id"].unique()])
     train_ids = set(adverts["advert_id"]) - set(per_query["advert_id"])
     assert test_employers.isdisjoint(set(employer[list(train_ids)]))
+    # intervals resample the held-out employers (an advert without one is its own)
+    groups = evaluation.employer_groups(adverts.set_index("advert_id").loc[per_query["advert_id"]].reset_index())
+    assert per_query["employer_group"].tolist() == groups.tolist()
+    assert result["n_employers"] == per_query["employer_group"].nunique() < result["n_test"]
+    # the model's lead over each method is the difference of their means, in every metric
+    gaps = result["gaps"].set_index(["method", "metric"])
+    means = summary.set_index(["method", "metric"])["value"]
+    assert set(gaps.index.get_level_values("method")) == names - {evaluation.MODEL_NAME}
+    for (name, metric), row in gaps.iterrows():
+        assert row["value"] == pytest.approx(means[evaluation.MODEL_NAME, metric] - means[name, metric])
+        assert row["low"] <= row["value"] + 1e-12 <= row["high"] + 2e-12
 
 
 def test_evaluation_json_shape(world_evaluation):
@@ -281,6 +292,14 @@ def test_evaluation_json_shape(world_evaluation):
             assert 0.0 <= low <= high <= 1.0
         expected = result["summary"].query("method == @name and metric == 'mrr'")["value"].iloc[0]
         assert metrics["mrr"] == pytest.approx(expected, abs=1e-4)
+    assert set(payload["gaps"]) == set(payload["methods"]) - {payload["model"]}
+    for name, lead in payload["gaps"].items():
+        expected = payload["methods"][payload["model"]]["top5"] - payload["methods"][name]["top5"]
+        assert lead["top5"] == pytest.approx(expected, abs=2e-4)
+        assert lead["top5_interval"][0] <= lead["top5"] + 1e-4 and lead["top5"] <= lead["top5_interval"][1] + 1e-4
+    assert set(payload["gaps_by_query_size"]) == set(payload["methods_by_query_size"])
+    assert payload["bootstrap"]["unit"] == "employer"
+    assert payload["bootstrap"]["n_employers"] == result["n_employers"]
 
 
 # --- fit_engine on processed tables -----------------------------------------------------------

@@ -194,11 +194,9 @@ class SkillExtractor:
         Parameters
         ----------
         taxonomy : pandas.DataFrame, optional
-            ``getters.read_esco_skills()``-shaped frame (skill_uri, preferred_label,
-            alt_labels, description); read from the processed tables when omitted.
+            ESCO skills as ``getters.read_esco_skills()`` gives them; read when omitted.
         occupation_skills : pandas.DataFrame, optional
-            ``getters.read_occupation_skills()``-shaped relations for the skill prior;
-            read too when ``taxonomy`` is omitted, otherwise no prior.
+            Relations for the skill prior (``getters.read_occupation_skills()``); read when ``taxonomy`` is, else none.
         job_titles : list of str, optional
             One-word job titles never matched as skills (:func:`.lexical.one_word_job_titles`); read when
             ``taxonomy`` is omitted, otherwise none.

@@ -14,25 +14,40 @@ from skills_engine import getters
 from skills_engine.config import RANDOM_STATE
 from skills_engine.occupations.labelling import ensure_advert_occupations
 from skills_engine.recommender import baselines, blend, rankers, stacking
+from skills_engine.recommender.intervals import N_BOOTSTRAP, paired_gaps, summarise
 from skills_engine.recommender.training import build_training
 
 #: Share of employers whose adverts are held out for testing.
 TEST_SHARE = 0.25
-#: Bootstrap resamples for metric intervals (percentile method, 95%).
-N_BOOTSTRAP = 1_000
 #: Person-sized queries, in skills: a person types three to five skills where a held-out advert
 #: carries more, so every method is also scored on that many skills sampled from each held-out
 #: advert. Adverts with fewer skills than the size are left out of that size's scores (a query
 #: of ``size`` skills is then exactly ``size`` skills; the output's ``n`` counts those kept).
 QUERY_SIZES = (3, 5)
+#: The method the project ships, as the evaluation JSON names it.
+MODEL_NAME = "skill_profile_stack"
+#: The goal the model is held to (share of queries, 0.03 = 3 points of top-5): its lead over the
+#: best other method, with separate intervals that do not overlap. Three points is about the
+#: width of one method's interval on a few thousand held-out adverts: less would be within noise.
+GOAL_LEAD = 0.03
+
+
+def employer_groups(adverts: pd.DataFrame) -> pd.Series:
+    """The unit the held-out evaluation keeps together: each advert's employer (trimmed, lower
+    case), or the advert itself when it names none.
+
+    The split keeps each group on one side, and the bootstrap resamples whole groups.
+
+    >>> employer_groups(pd.DataFrame({"advert_id": [1, 2, 3], "employer": [" NHS Trust", "nhs trust", None]})).tolist()
+    ['nhs trust', 'nhs trust', 'advert:3']
+    """
+    return adverts["employer"].fillna("advert:" + adverts["advert_id"].astype(str)).str.lower().str.strip()
 
 
 def employer_split(
     adverts: pd.DataFrame, test_share: float = TEST_SHARE, random_state: int = RANDOM_STATE
 ) -> tuple[pd.Index, pd.Index]:
-    """Split adverts by employer so that no employer's adverts sit on both sides.
-
-    Adverts with no employer are grouped by their own id (each is its own group).
+    """Split adverts by employer (:func:`employer_groups`) so that no employer's adverts sit on both sides.
 
     >>> ads = pd.DataFrame({"advert_id": list("abcdef"), "employer": ["x", "x", "y", "y", None, "z"]})
     >>> train, test = employer_split(ads, test_share=0.5, random_state=0)
@@ -41,9 +56,8 @@ def employer_split(
     """
     from sklearn.model_selection import GroupShuffleSplit
 
-    groups = adverts["employer"].fillna("advert:" + adverts["advert_id"].astype(str)).str.lower().str.strip()
     splitter = GroupShuffleSplit(n_splits=1, test_size=test_share, random_state=random_state)
-    train_idx, test_idx = next(splitter.split(adverts, groups=groups))
+    train_idx, test_idx = next(splitter.split(adverts, groups=employer_groups(adverts)))
     return pd.Index(adverts["advert_id"].iloc[train_idx]), pd.Index(adverts["advert_id"].iloc[test_idx])
 
 
@@ -68,23 +82,6 @@ def per_query_metrics(ranks: np.ndarray, ks: Sequence[int] = (1, 5, 10)) -> pd.D
     metrics["mrr"] = 1.0 / ranks
     metrics["ndcg10"] = np.where(ranks <= 10, 1.0 / np.log2(ranks + 1), 0.0)
     return pd.DataFrame(metrics)
-
-
-def summarise(
-    per_query: pd.DataFrame, n_bootstrap: int = N_BOOTSTRAP, random_state: int = RANDOM_STATE
-) -> pd.DataFrame:
-    """Mean of each metric with a 95% percentile bootstrap interval over queries.
-
-    Returns one row per metric: ``metric, value, low, high, n``.
-    """
-    values = per_query.to_numpy()
-    rng = np.random.default_rng(random_state)
-    n = len(values)
-    if n == 0:
-        return pd.DataFrame({"metric": per_query.columns, "value": np.nan, "low": np.nan, "high": np.nan, "n": 0})
-    means = np.stack([values[rng.integers(0, n, n)].mean(axis=0) for _ in range(n_bootstrap)])
-    low, high = np.percentile(means, [2.5, 97.5], axis=0)
-    return pd.DataFrame({"metric": per_query.columns, "value": values.mean(axis=0), "low": low, "high": high, "n": n})
 
 
 def hide_half_queries(
@@ -166,6 +163,7 @@ def evaluate_methods(
     random_state: int = RANDOM_STATE,
     n_bootstrap: int = N_BOOTSTRAP,
     query_sizes: Sequence[int] = QUERY_SIZES,
+    reference: str = MODEL_NAME,
 ) -> dict:
     """Fit every method on training employers and rank occupations for held-out adverts.
 
@@ -173,11 +171,18 @@ def evaluate_methods(
     each of ``query_sizes``, person-sized queries sampled from them (:func:`sample_query_skills`,
     seeded by ``random_state``; adverts with fewer skills are left out of that size).
 
+    Every interval resamples employers (:func:`employer_groups`), the unit the split keeps apart,
+    not adverts.
+
     Returns ``{"n_train", "n_test", "summary", "per_query", "timings", "n_test_by_query_size",
-    "summary_by_query_size"}``: ``summary`` has one row per (method, metric) with the bootstrap
-    interval; ``per_query`` has each held-out advert's rank under each method with its source
-    and region, for breakdowns; ``summary_by_query_size`` maps each size to a table like
-    ``summary`` (its ``n`` the queries of that size) and ``n_test_by_query_size`` to their number.
+    "summary_by_query_size", "n_employers", "gaps", "gaps_by_query_size"}``: ``summary`` has one
+    row per (method, metric) with the bootstrap interval; ``per_query`` has each held-out
+    advert's rank under each method with its source, region and employer group, for breakdowns;
+    ``summary_by_query_size`` maps each size to a table like ``summary`` (its ``n`` the queries
+    of that size) and ``n_test_by_query_size`` to their number; ``n_employers`` counts the
+    held-out employer groups; ``gaps`` (and ``gaps_by_query_size``) hold ``reference``'s lead
+    over every other method with paired intervals (:func:`paired_gaps`), empty when
+    ``reference`` is not among ``methods``.
     The training pairs given to the methods carry each advert's ``employer``, so a method that
     tunes itself (:class:`~skills_engine.recommender.baselines.WithPopularityPrior`) validates on
     training employers only.
@@ -200,14 +205,23 @@ def evaluate_methods(
     queries = queries.loc[queries["occupation_uri"].isin(occupation_position)].reset_index(drop=True)
     query_matrix = rankers.query_matrix(queries["skills"].tolist(), skill_uris)
     truth = queries["occupation_uri"].map(occupation_position).to_numpy()
-    context = queries[["advert_id"]].merge(adverts[["advert_id", "source", "region"]], on="advert_id", how="left")
+    context = queries[["advert_id"]].merge(
+        adverts[["advert_id", "source", "region"]].drop_duplicates("advert_id"), on="advert_id", how="left"
+    )
+    unique_adverts = with_skills.drop_duplicates("advert_id")
+    clusters = (
+        queries["advert_id"].map(employer_groups(unique_adverts).set_axis(unique_adverts["advert_id"])).to_numpy()
+    )
+    context = context.assign(employer_group=clusters)
     sized = {}
     for size in query_sizes:
         sampled, kept = sample_query_skills(queries["skills"].tolist(), size, random_state=random_state)
-        sized[size] = (rankers.query_matrix(sampled, skill_uris), truth[kept])
+        sized[size] = (rankers.query_matrix(sampled, skill_uris), truth[kept], clusters[kept])
     columns = ["method", "metric", "value", "low", "high", "n"]
     per_query, summaries, timings = [], [], {}
     sized_summaries = {size: [] for size in sized}
+    full_metrics, sized_metrics = {}, {size: {} for size in sized}
+    bootstrap = {"n_bootstrap": n_bootstrap, "random_state": random_state}
     for name, model in methods.items():
         started = time.perf_counter()
         model.fit(train, occupation_skills, skill_uris, occupation_uris)
@@ -217,26 +231,75 @@ def evaluate_methods(
             "fit_seconds": round(fitted - started, 2),
             "score_seconds": round(time.perf_counter() - fitted, 2),
         }
-        metrics = per_query_metrics(ranks)
+        metrics = full_metrics[name] = per_query_metrics(ranks)
         per_query.append(pd.concat([context, metrics.assign(rank=ranks, method=name)], axis=1))
-        summaries.append(summarise(metrics, n_bootstrap=n_bootstrap, random_state=random_state).assign(method=name))
-        for size, (matrix, size_truth) in sized.items():
+        summaries.append(summarise(metrics, clusters=clusters, **bootstrap).assign(method=name))
+        for size, (matrix, size_truth, size_clusters) in sized.items():
             # no advert of that size: no queries to score (some methods refuse an empty matrix)
             size_scores = model.score(matrix) if matrix.shape[0] else np.empty((0, len(occupation_uris)))
-            size_metrics = per_query_metrics(ranks_of_truth(size_scores, size_truth))
+            size_metrics = sized_metrics[size][name] = per_query_metrics(ranks_of_truth(size_scores, size_truth))
             sized_summaries[size].append(
-                summarise(size_metrics, n_bootstrap=n_bootstrap, random_state=random_state).assign(method=name)
+                summarise(size_metrics, clusters=size_clusters, **bootstrap).assign(method=name)
             )
+
+    def gaps(metrics_by_method, gap_clusters) -> pd.DataFrame:
+        if reference not in metrics_by_method:
+            return pd.DataFrame(columns=columns)
+        return paired_gaps(metrics_by_method, reference, clusters=gap_clusters, **bootstrap)
+
     return {
         "n_train": int(train["advert_id"].nunique()),
         "n_test": len(queries),
         "summary": pd.concat(summaries, ignore_index=True)[columns],
         "per_query": pd.concat(per_query, ignore_index=True),
         "timings": timings,
-        "n_test_by_query_size": {size: int(matrix.shape[0]) for size, (matrix, _) in sized.items()},
+        "n_test_by_query_size": {size: int(matrix.shape[0]) for size, (matrix, *_) in sized.items()},
         "summary_by_query_size": {
             size: pd.concat(frames, ignore_index=True)[columns] for size, frames in sized_summaries.items()
         },
+        "n_employers": int(pd.Series(clusters).nunique()),
+        "gaps": gaps(full_metrics, clusters),
+        "gaps_by_query_size": {size: gaps(sized_metrics[size], sized[size][2]) for size in sized},
+    }
+
+
+def lead_over_best(
+    summary: pd.DataFrame, gaps: pd.DataFrame, metric: str = "top5", reference: str = MODEL_NAME
+) -> dict:
+    """How far ``reference`` leads the best other method in ``metric``, and whether the goal is met.
+
+    ``summary`` and ``gaps`` are one query set's tables from :func:`evaluate_methods`. Returns
+    ``best`` (the other method with the highest value), ``value`` and ``best_value`` with their
+    intervals (``low``, ``high``, ``best_low``, ``best_high``), ``lead`` with its paired interval
+    (``lead_low``, ``lead_high``), ``separate`` (the two intervals do not overlap) and ``met``
+    (a lead of at least :data:`GOAL_LEAD` with separate intervals).
+
+    >>> summary = pd.DataFrame({"method": ["ours", "b"], "metric": "top5", "value": [0.74, 0.70],
+    ...     "low": [0.72, 0.68], "high": [0.76, 0.72], "n": 100})
+    >>> gaps = pd.DataFrame({"method": ["b"], "metric": "top5", "value": [0.04], "low": [0.02], "high": [0.06], "n": 100})
+    >>> lead = lead_over_best(summary, gaps, reference="ours")
+    >>> lead["best"], round(lead["lead"], 2), lead["separate"], lead["met"]
+    ('b', 0.04, False, False)
+    """
+    values = summary.query("metric == @metric").set_index("method")
+    best = values.drop(index=reference)["value"].idxmax()
+    ours, theirs = values.loc[reference], values.loc[best]
+    gap = gaps.query("metric == @metric").set_index("method")
+    separate = bool(ours["low"] > theirs["high"])
+    lead = float(ours["value"] - theirs["value"])
+    return {
+        "best": best,
+        "value": float(ours["value"]),
+        "low": float(ours["low"]),
+        "high": float(ours["high"]),
+        "best_value": float(theirs["value"]),
+        "best_low": float(theirs["low"]),
+        "best_high": float(theirs["high"]),
+        "lead": lead,
+        "lead_low": float(gap.loc[best, "low"]),
+        "lead_high": float(gap.loc[best, "high"]),
+        "separate": separate,
+        "met": separate and lead >= GOAL_LEAD,
     }
 
 
@@ -306,10 +369,6 @@ def evaluate_from_tables(n_bootstrap: int = N_BOOTSTRAP, random_state: int = RAN
     )
 
 
-#: The method the project ships, as the evaluation JSON names it.
-MODEL_NAME = "skill_profile_stack"
-
-
 def _methods_json(summary: pd.DataFrame) -> dict:
     """``{name: {metric: value, ..., top1_interval: [low, high], ...}}`` from a summary table."""
 
@@ -332,7 +391,9 @@ def evaluation_json(result: dict) -> dict:
     When ``result`` has person-sized queries (:func:`evaluate_methods` does), also
     ``"methods_by_query_size": {"3": {name: {...}}, "5": {...}}`` in the same form and
     ``"n_test_by_query_size": {"3": n, "5": n}`` (held-out adverts with at least that many skills;
-    a size no advert reaches has null metrics).
+    a size no advert reaches has null metrics). When it has paired gaps, also ``"gaps"`` and
+    ``"gaps_by_query_size"`` in the same form: ``{name: {top5: lead, top5_interval: [low, high], ...}}``,
+    the model's lead over each other method, and ``"bootstrap"`` saying what was resampled.
     """
     payload = {"model": MODEL_NAME, "n_test": int(result["n_test"]), "methods": _methods_json(result["summary"])}
     if "summary_by_query_size" in result:
@@ -341,5 +402,15 @@ def evaluation_json(result: dict) -> dict:
         }
         payload["n_test_by_query_size"] = {
             str(size): int(n) for size, n in result.get("n_test_by_query_size", {}).items()
+        }
+    if "gaps" in result:
+        payload["gaps"] = _methods_json(result["gaps"])
+        payload["gaps_by_query_size"] = {
+            str(size): _methods_json(gaps) for size, gaps in result.get("gaps_by_query_size", {}).items()
+        }
+        payload["bootstrap"] = {
+            "unit": "employer",
+            "n_employers": int(result["n_employers"]),
+            "intervals": "95% percentile; gaps paired (every method resampled with the same employers)",
         }
     return payload

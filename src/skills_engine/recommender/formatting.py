@@ -1,4 +1,5 @@
-"""Recommendation answers as a readable table for the command line and the notebooks.
+"""Recommendation answers as a readable table for the command line and the notebooks, and the
+evaluation's verdict in words.
 
 The answer itself (:meth:`skills_engine.recommender.engine.Recommender.recommend`) is plain
 data; this module only lays it out, with the sources of every column under the table.
@@ -6,8 +7,11 @@ data; this module only lays it out, with the sources of every column under the t
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from skills_engine.config import MIN_PUBLISHED_COUNT
 from skills_engine.recommender.engine import DEMAND_SOURCE, GROWTH_SOURCE, SALARY_SOURCE
+from skills_engine.recommender.evaluation import GOAL_LEAD
 
 
 def _money(value) -> str:
@@ -77,3 +81,23 @@ def format_answer(answer: dict) -> str:
         )
         lines.append(f"demand: {DEMAND_SOURCE}. growth: {GROWTH_SOURCE}.")
     return "\n".join(lines)
+
+
+def lead_sentence(label: str, lead: dict, method_names: Mapping[str, str]) -> str:
+    """The evaluation's verdict for one query set (:func:`.evaluation.lead_over_best`), in Markdown.
+
+    >>> lead = {"best": "knn", "value": 0.75, "low": 0.72, "high": 0.78, "best_value": 0.71, "best_low": 0.68,
+    ...     "best_high": 0.74, "lead": 0.04, "lead_low": 0.02, "lead_high": 0.05, "separate": False, "met": False}
+    >>> print(lead_sentence("5-skill queries", lead, {"knn": "Nearest adverts"}))  # doctest: +NORMALIZE_WHITESPACE
+    5-skill queries: this project **75.0%** [72.0%, 78.0%] top-5 against the best other method, Nearest adverts,
+    **71.0%** [68.0%, 74.0%]: a lead of **+4.0 points** (paired 95% interval +2.0 to +5.0); separate intervals
+    overlap. Goal (≥ 3 points, non-overlapping): **not met**.
+    """
+    return (
+        f"{label}: this project **{lead['value']:.1%}** [{lead['low']:.1%}, {lead['high']:.1%}] top-5 against the best "
+        f"other method, {method_names.get(lead['best'], lead['best'])}, **{lead['best_value']:.1%}** "
+        f"[{lead['best_low']:.1%}, {lead['best_high']:.1%}]: a lead of **{lead['lead'] * 100:+.1f} points** "
+        f"(paired 95% interval {lead['lead_low'] * 100:+.1f} to {lead['lead_high'] * 100:+.1f}); separate intervals "
+        f"{'do not overlap' if lead['separate'] else 'overlap'}. Goal (≥ {GOAL_LEAD * 100:.0f} points, non-overlapping): "
+        f"**{'met' if lead['met'] else 'not met'}**."
+    )
