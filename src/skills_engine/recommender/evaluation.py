@@ -289,15 +289,10 @@ def lead_over_best(
     lead = float(ours["value"] - theirs["value"])
     return {
         "best": best,
-        "value": float(ours["value"]),
-        "low": float(ours["low"]),
-        "high": float(ours["high"]),
-        "best_value": float(theirs["value"]),
-        "best_low": float(theirs["low"]),
-        "best_high": float(theirs["high"]),
+        **{key: float(ours[key]) for key in ("value", "low", "high")},
+        **{f"best_{key}": float(theirs[key]) for key in ("value", "low", "high")},
         "lead": lead,
-        "lead_low": float(gap.loc[best, "low"]),
-        "lead_high": float(gap.loc[best, "high"]),
+        **{f"lead_{key}": float(gap.loc[best, key]) for key in ("low", "high")},
         "separate": separate,
         "met": separate and lead >= GOAL_LEAD,
     }
