@@ -128,6 +128,24 @@ def test_paired_gaps_measure_the_lead_itself_not_two_separate_intervals():
         intervals.paired_gaps(metrics | {"short": pd.DataFrame({"top5": baseline[:5]})}, "ours")
 
 
+def test_one_draw_of_employers_serves_every_method_of_a_query_set():
+    metrics = pd.DataFrame({"top5": [1.0, 1.0, 0.0, 1.0, 0.0, 0.0]})
+    employers = ["a", "a", "b", "c", "c", "d"]
+    resampling = intervals.cluster_weights(employers, 6, n_bootstrap=300, random_state=3)
+    drawn_once = intervals.summarise(metrics, resampling=resampling)
+    drawn_again = intervals.summarise(metrics, n_bootstrap=300, random_state=3, clusters=employers)
+    pd.testing.assert_frame_equal(drawn_once, drawn_again)
+    other_seed = intervals.summarise(metrics, n_bootstrap=300, random_state=4, clusters=employers)
+    assert not drawn_once.equals(other_seed)  # the draw, not the seed's defaults, made the interval
+    pair = {"ours": metrics, "theirs": metrics.assign(top5=[1.0, 0.0, 0.0, 0.0, 0.0, 0.0])}
+    pd.testing.assert_frame_equal(
+        intervals.paired_gaps(pair, "ours", resampling=resampling),
+        intervals.paired_gaps(pair, "ours", n_bootstrap=300, random_state=3, clusters=employers),
+    )
+    with pytest.raises(ValueError, match="drawn for 6 queries, not 2"):
+        intervals.summarise(metrics.head(2), resampling=resampling)
+
+
 def test_hide_half_check_scores_a_fitted_method_as_it_is_and_refits_the_others():
     def check(**kwargs):
         return evaluation.hide_half_check(

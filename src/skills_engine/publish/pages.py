@@ -386,25 +386,12 @@ def model_metrics_markdown(path: Path) -> str:
 
 
 def _lead_table(payload: dict) -> str:
-    """The model's top-5 lead over each method, in points with paired intervals, per query set.
+    """The model's top-5 lead over each method (:func:`.formatting.lead_table`) with how to read it."""
+    from skills_engine.recommender.formatting import lead_table  # scikit-learn loads only for a card
 
-    >>> print(_lead_table({"model": "m", "gaps": {"b": {"top5": 0.031, "top5_interval": [0.01, 0.05]}},
-    ...     "gaps_by_query_size": {"3": {"b": {"top5": None, "top5_interval": [None, None]}}}}).splitlines()[2])
-    | b | +3.1 [+1.0, +5.0] | – |
-    """
-    query_sets = {"full adverts": payload["gaps"]} | {
-        f"{size}-skill queries": gaps for size, gaps in (payload.get("gaps_by_query_size") or {}).items() if gaps
-    }
-
-    def cell(lead: dict | None) -> str:
-        low, high = (lead or {}).get("top5_interval", [None, None])
-        if not lead or lead.get("top5") is None or low is None:
-            return "–"
-        return f"{lead['top5'] * 100:+.1f} [{low * 100:+.1f}, {high * 100:+.1f}]"
-
-    rows = [[name, *(cell(gaps.get(name)) for gaps in query_sets.values())] for name in payload["gaps"]]
+    table = lead_table(payload)
     return (
-        markdown_table([f"Top-5 lead of {payload['model']} over", *(f"{label} (points)" for label in query_sets)], rows)
+        markdown_table(table.columns, table.to_numpy().tolist())
         + "\n\nLeads are the model's top-5 minus each method's, in percentage points, with paired 95% "
         "intervals: both methods are scored on the same resampled employers, so the interval is that of "
         "the difference. An interval above zero means the lead is not noise; the goal asks for 3 points "

@@ -14,7 +14,7 @@ from skills_engine import getters
 from skills_engine.config import RANDOM_STATE
 from skills_engine.occupations.labelling import ensure_advert_occupations
 from skills_engine.recommender import baselines, blend, rankers, stacking
-from skills_engine.recommender.intervals import N_BOOTSTRAP, paired_gaps, summarise
+from skills_engine.recommender.intervals import N_BOOTSTRAP, cluster_weights, paired_gaps, summarise
 from skills_engine.recommender.training import build_training
 
 #: Share of employers whose adverts are held out for testing.
@@ -213,15 +213,21 @@ def evaluate_methods(
         queries["advert_id"].map(employer_groups(unique_adverts).set_axis(unique_adverts["advert_id"])).to_numpy()
     )
     context = context.assign(employer_group=clusters)
+    bootstrap = {"n_bootstrap": n_bootstrap, "random_state": random_state}
+    # one draw of employers per query set, shared by every method: their intervals are comparable
+    resampling = cluster_weights(clusters, len(clusters), **bootstrap)
     sized = {}
     for size in query_sizes:
         sampled, kept = sample_query_skills(queries["skills"].tolist(), size, random_state=random_state)
-        sized[size] = (rankers.query_matrix(sampled, skill_uris), truth[kept], clusters[kept])
+        sized[size] = (
+            rankers.query_matrix(sampled, skill_uris),
+            truth[kept],
+            cluster_weights(clusters[kept], len(kept), **bootstrap),
+        )
     columns = ["method", "metric", "value", "low", "high", "n"]
     per_query, summaries, timings = [], [], {}
     sized_summaries = {size: [] for size in sized}
     full_metrics, sized_metrics = {}, {size: {} for size in sized}
-    bootstrap = {"n_bootstrap": n_bootstrap, "random_state": random_state}
     for name, model in methods.items():
         started = time.perf_counter()
         model.fit(train, occupation_skills, skill_uris, occupation_uris)
@@ -233,19 +239,17 @@ def evaluate_methods(
         }
         metrics = full_metrics[name] = per_query_metrics(ranks)
         per_query.append(pd.concat([context, metrics.assign(rank=ranks, method=name)], axis=1))
-        summaries.append(summarise(metrics, clusters=clusters, **bootstrap).assign(method=name))
-        for size, (matrix, size_truth, size_clusters) in sized.items():
+        summaries.append(summarise(metrics, resampling=resampling).assign(method=name))
+        for size, (matrix, size_truth, size_resampling) in sized.items():
             # no advert of that size: no queries to score (some methods refuse an empty matrix)
             size_scores = model.score(matrix) if matrix.shape[0] else np.empty((0, len(occupation_uris)))
             size_metrics = sized_metrics[size][name] = per_query_metrics(ranks_of_truth(size_scores, size_truth))
-            sized_summaries[size].append(
-                summarise(size_metrics, clusters=size_clusters, **bootstrap).assign(method=name)
-            )
+            sized_summaries[size].append(summarise(size_metrics, resampling=size_resampling).assign(method=name))
 
-    def gaps(metrics_by_method, gap_clusters) -> pd.DataFrame:
+    def gaps(metrics_by_method, gap_resampling) -> pd.DataFrame:
         if reference not in metrics_by_method:
             return pd.DataFrame(columns=columns)
-        return paired_gaps(metrics_by_method, reference, clusters=gap_clusters, **bootstrap)
+        return paired_gaps(metrics_by_method, reference, resampling=gap_resampling)
 
     return {
         "n_train": int(train["advert_id"].nunique()),
@@ -258,7 +262,7 @@ def evaluate_methods(
             size: pd.concat(frames, ignore_index=True)[columns] for size, frames in sized_summaries.items()
         },
         "n_employers": int(pd.Series(clusters).nunique()),
-        "gaps": gaps(full_metrics, clusters),
+        "gaps": gaps(full_metrics, resampling),
         "gaps_by_query_size": {size: gaps(sized_metrics[size], sized[size][2]) for size in sized},
     }
 

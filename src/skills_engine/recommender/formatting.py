@@ -1,5 +1,5 @@
 """Recommendation answers as a readable table for the command line and the notebooks, and the
-evaluation's verdict in words.
+evaluation's verdict in words and as the table of the engine's leads.
 
 The answer itself (:meth:`skills_engine.recommender.engine.Recommender.recommend`) is plain
 data; this module only lays it out, with the sources of every column under the table.
@@ -8,6 +8,8 @@ data; this module only lays it out, with the sources of every column under the t
 from __future__ import annotations
 
 from collections.abc import Mapping
+
+import pandas as pd
 
 from skills_engine.config import MIN_PUBLISHED_COUNT
 from skills_engine.recommender.engine import DEMAND_SOURCE, GROWTH_SOURCE, SALARY_SOURCE
@@ -100,4 +102,56 @@ def lead_sentence(label: str, lead: dict, method_names: Mapping[str, str]) -> st
         f"(paired 95% interval {lead['lead_low'] * 100:+.1f} to {lead['lead_high'] * 100:+.1f}); separate intervals "
         f"{'do not overlap' if lead['separate'] else 'overlap'}. Goal (≥ {GOAL_LEAD * 100:.0f} points, non-overlapping): "
         f"**{'met' if lead['met'] else 'not met'}**."
+    )
+
+
+def lead_table(
+    payload: Mapping, method_names: Mapping[str, str] | None = None, model_label: str | None = None
+) -> pd.DataFrame:
+    """The model's top-5 lead over each method per query set, in points with paired intervals.
+
+    One rendering for every reader: notebook 03 shows it and the model card prints it, both
+    from the evaluation's JSON (:func:`.evaluation.evaluation_json`: ``gaps`` and
+    ``gaps_by_query_size``). A query set no advert reaches, or a lead without an interval,
+    reads "–".
+
+    Parameters
+    ----------
+    payload : mapping
+        The evaluation JSON.
+    method_names : mapping, optional
+        Machine name -> reader's name of each method.
+    model_label : str, optional
+        Who leads, for the first column's title; the JSON's ``model`` by default.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per method, every cell a string: ``+3.1 [+1.0, +5.0]``.
+
+    >>> table = lead_table({"model": "m", "gaps": {"b": {"top5": 0.031, "top5_interval": [0.01, 0.05]}},
+    ...     "gaps_by_query_size": {"3": {"b": {"top5": None, "top5_interval": [None, None]}}}})
+    >>> table.columns.tolist(), table.iloc[0].tolist()
+    (['Top-5 lead of m over', 'full adverts (points)', '3-skill queries (points)'], ['b', '+3.1 [+1.0, +5.0]', '–'])
+    """
+    method_names = method_names or {}
+    query_sets = {"full adverts": payload["gaps"]} | {
+        f"{size}-skill queries": gaps for size, gaps in (payload.get("gaps_by_query_size") or {}).items() if gaps
+    }
+
+    def cell(lead: Mapping | None) -> str:
+        low, high = (lead or {}).get("top5_interval", [None, None])
+        if not lead or lead.get("top5") is None or low is None:
+            return "–"
+        return f"{lead['top5'] * 100:+.1f} [{low * 100:+.1f}, {high * 100:+.1f}]"
+
+    return pd.DataFrame(
+        [
+            [method_names.get(name, name), *(cell(gaps.get(name)) for gaps in query_sets.values())]
+            for name in payload["gaps"]
+        ],
+        columns=[
+            f"Top-5 lead of {model_label or payload['model']} over",
+            *(f"{label} (points)" for label in query_sets),
+        ],
     )

@@ -49,6 +49,14 @@ def cluster_weights(
     return codes, weights
 
 
+def _checked(resampling: tuple[np.ndarray, np.ndarray], n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Weights drawn beforehand, refused when they were drawn for another number of queries."""
+    codes, weights = resampling
+    if len(codes) != n:
+        raise ValueError(f"the resampling was drawn for {len(codes)} queries, not {n}")
+    return codes, weights
+
+
 def _resampled_means(values: np.ndarray, codes: np.ndarray, weights: np.ndarray) -> np.ndarray:
     """Each resample's mean of ``values`` (queries x metrics) under cluster ``weights``."""
     n_clusters = weights.shape[1]
@@ -64,12 +72,15 @@ def summarise(
     n_bootstrap: int = N_BOOTSTRAP,
     random_state: int = RANDOM_STATE,
     clusters: Sequence | None = None,
+    resampling: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> pd.DataFrame:
     """Mean of each metric with a 95% percentile bootstrap interval.
 
     The bootstrap resamples ``clusters`` (:func:`cluster_weights`): pass each query's employer
     group, because one employer's twenty adverts are not twenty independent observations.
-    Without them each query is resampled on its own.
+    Without them each query is resampled on its own. ``resampling`` passes weights already
+    drawn by :func:`cluster_weights` instead (then ``clusters``, ``n_bootstrap`` and
+    ``random_state`` are not used), so every method of one query set shares one draw.
 
     Returns one row per metric: ``metric, value, low, high, n``.
     """
@@ -77,7 +88,7 @@ def summarise(
     n = len(values)
     if n == 0:
         return pd.DataFrame({"metric": per_query.columns, "value": np.nan, "low": np.nan, "high": np.nan, "n": 0})
-    codes, weights = cluster_weights(clusters, n, n_bootstrap, random_state)
+    codes, weights = _checked(resampling, n) if resampling else cluster_weights(clusters, n, n_bootstrap, random_state)
     low, high = np.nanpercentile(_resampled_means(values, codes, weights), [2.5, 97.5], axis=0)
     return pd.DataFrame({"metric": per_query.columns, "value": values.mean(axis=0), "low": low, "high": high, "n": n})
 
@@ -88,12 +99,14 @@ def paired_gaps(
     n_bootstrap: int = N_BOOTSTRAP,
     random_state: int = RANDOM_STATE,
     clusters: Sequence | None = None,
+    resampling: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> pd.DataFrame:
     """``reference``'s lead over every other method, per metric, with a paired 95% interval.
 
     Every method's per-query metrics (same queries, same order) are resampled with the same
-    cluster weights (:func:`cluster_weights`), so the interval is that of the *difference*: it
-    is narrower than two separate intervals suggest when the methods succeed on the same queries.
+    cluster weights (:func:`cluster_weights`, or ``resampling`` as in :func:`summarise`), so the
+    interval is that of the *difference*: it is narrower than two separate intervals suggest
+    when the methods succeed on the same queries.
 
     Returns one row per (method, metric): ``method, metric, value, low, high, n`` (``value`` is
     reference minus method; positive when the reference leads).
@@ -109,7 +122,7 @@ def paired_gaps(
     others = [name for name in metrics_by_method if name != reference]
     if n == 0 or not others:
         return pd.DataFrame(columns=columns)
-    codes, weights = cluster_weights(clusters, n, n_bootstrap, random_state)
+    codes, weights = _checked(resampling, n) if resampling else cluster_weights(clusters, n, n_bootstrap, random_state)
     rows = []
     for name in others:
         frame = metrics_by_method[name]
