@@ -195,6 +195,22 @@ def test_the_engine_ranks_with_the_stack_and_knn_weight_zero_is_the_profile_alon
     ]
 
 
+def test_labels_esco_ships_with_a_trailing_space_are_shown_without_it():
+    # ESCO's own "plan " (and 77 more): an answer listing "plan , surgery" reads as a typo
+    padded = {"skill:patient care": "patient care ", "skill:manual handling": "manual handling  "}
+    skills = world.SKILLS.assign(preferred_label=lambda d: d["skill_uri"].map(padded).fillna(d["preferred_label"]))
+    occupations = world.OCCUPATIONS.assign(preferred_label=lambda d: d["preferred_label"] + " ")
+    engine = Recommender(min_count=3, semantic_skills=False).fit(
+        world.adverts(), world.training(), occupations, world.OCCUPATION_SKILLS, skills
+    )
+    answer = engine.recommend(["patient care", "phlebotomy"], k=2)
+    first = answer["results"][0]
+    assert first["title"] == "nurse responsible for general care"
+    assert "patient care" in {s["label"] for s in first["matched_skills"]}
+    assert "manual handling" in {s["label"] for s in first["missing_skills"]}
+    assert [entry["label"] for entry in answer["query"]["skills"]] == ["patient care", "phlebotomy"]
+
+
 def test_a_skill_no_advert_asks_for_still_finds_its_occupation_through_esco():
     # no advert asks for metal cutting, an ESCO essential skill of welders; the network and the vote
     # know nothing of it, so they must not drown the profile's evidence in their guesses

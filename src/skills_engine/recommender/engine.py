@@ -129,8 +129,12 @@ class Recommender:
             coverage_weight=0.0 if self.knn_weight == 0 else self.coverage_weight,
         ).fit(training, occupation_skills, skills["skill_uri"].tolist(), occupations["occupation_uri"].tolist())
         self.resolver_ = SkillResolver(semantic=self.semantic_skills).fit(skills)
-        self.occupations_ = occupations.set_index("occupation_uri")
-        self.skill_labels_ = dict(zip(skills["skill_uri"], skills["preferred_label"]))
+        # ESCO ships 78 skill and 7 occupation labels with a trailing space ("plan "): answers show
+        # them without it; the taxonomy itself stays as published (benchmarks match its labels)
+        self.occupations_ = occupations.assign(preferred_label=lambda d: d["preferred_label"].str.strip()).set_index(
+            "occupation_uri"
+        )
+        self.skill_labels_ = dict(zip(skills["skill_uri"], skills["preferred_label"].str.strip()))
         self.essential_ = (
             occupation_skills.query("relation_type == 'essential'")
             .groupby("occupation_uri")["skill_uri"]

@@ -160,7 +160,7 @@ class MeaningIndex:
         owner = labels["skill"].to_numpy()
         self.starts_ = np.flatnonzero(np.r_[True, np.diff(owner) != 0])
         self.uris_ = taxonomy["skill_uri"].to_numpy()[owner[self.starts_]]
-        self.labels_ = taxonomy["preferred_label"].to_numpy()[owner[self.starts_]]
+        self.labels_ = taxonomy["preferred_label"].str.strip().to_numpy()[owner[self.starts_]]
         self.encoder_ = semantic.active_encoder()[1]
         return self
 
@@ -249,7 +249,7 @@ class SkillResolver:
         labels = labels.assign(key=lambda d: d["label"].map(normalise_label)).drop_duplicates("key")
         self.label_to_uri_ = dict(zip(labels["key"], labels["skill_uri"]))
         self.keys_ = labels["key"].tolist()
-        self.uri_to_label_ = dict(zip(skills["skill_uri"], skills["preferred_label"]))
+        self.uri_to_label_ = dict(zip(skills["skill_uri"], skills["preferred_label"].str.strip()))  # as shown
         self.skills_ = skills[
             [c for c in ("skill_uri", "preferred_label", "alt_labels", "description") if c in skills]
         ].copy()
