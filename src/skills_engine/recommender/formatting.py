@@ -132,10 +132,10 @@ def lead_table(
     >>> table = lead_table({"model": "m", "gaps": {"b": {"top5": 0.031, "top5_interval": [0.01, 0.05]}},
     ...     "gaps_by_query_size": {"3": {"b": {"top5": None, "top5_interval": [None, None]}}}})
     >>> table.columns.tolist(), table.iloc[0].tolist()
-    (['Top-5 lead of m over', 'full adverts (points)', '3-skill queries (points)'], ['b', '+3.1 [+1.0, +5.0]', '–'])
+    (['Top-5 lead of m over', 'Full adverts (points)', '3-skill queries (points)'], ['b', '+3.1 [+1.0, +5.0]', '–'])
     """
     method_names = method_names or {}
-    query_sets = {"full adverts": payload["gaps"]} | {
+    query_sets = {"Full adverts": payload["gaps"]} | {
         f"{size}-skill queries": gaps for size, gaps in (payload.get("gaps_by_query_size") or {}).items() if gaps
     }
 
