@@ -49,8 +49,16 @@ def cluster_weights(
     return codes, weights
 
 
-def _checked(resampling: tuple[np.ndarray, np.ndarray], n: int) -> tuple[np.ndarray, np.ndarray]:
-    """Weights drawn beforehand, refused when they were drawn for another number of queries."""
+def _drawn(
+    resampling: tuple[np.ndarray, np.ndarray] | None,
+    clusters: Sequence | None,
+    n: int,
+    n_bootstrap: int,
+    random_state: int,
+) -> tuple[np.ndarray, np.ndarray]:
+    """The weights drawn beforehand (refused when drawn for another number of queries), else a new draw."""
+    if resampling is None:
+        return cluster_weights(clusters, n, n_bootstrap, random_state)
     codes, weights = resampling
     if len(codes) != n:
         raise ValueError(f"the resampling was drawn for {len(codes)} queries, not {n}")
@@ -88,7 +96,7 @@ def summarise(
     n = len(values)
     if n == 0:
         return pd.DataFrame({"metric": per_query.columns, "value": np.nan, "low": np.nan, "high": np.nan, "n": 0})
-    codes, weights = _checked(resampling, n) if resampling else cluster_weights(clusters, n, n_bootstrap, random_state)
+    codes, weights = _drawn(resampling, clusters, n, n_bootstrap, random_state)
     low, high = np.nanpercentile(_resampled_means(values, codes, weights), [2.5, 97.5], axis=0)
     return pd.DataFrame({"metric": per_query.columns, "value": values.mean(axis=0), "low": low, "high": high, "n": n})
 
@@ -122,7 +130,7 @@ def paired_gaps(
     others = [name for name in metrics_by_method if name != reference]
     if n == 0 or not others:
         return pd.DataFrame(columns=columns)
-    codes, weights = _checked(resampling, n) if resampling else cluster_weights(clusters, n, n_bootstrap, random_state)
+    codes, weights = _drawn(resampling, clusters, n, n_bootstrap, random_state)
     rows = []
     for name in others:
         frame = metrics_by_method[name]
