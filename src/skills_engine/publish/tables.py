@@ -190,6 +190,7 @@ def reader_table(
     money: Iterable[str] = (),
     intervals: Mapping[str, tuple[str, str, str]] | None = None,
     percent_intervals: Mapping[str, tuple[str, str, str]] | None = None,
+    figures: Iterable[str] = (),
     suppressed: str | None = None,
     decimals: int = MAX_DECIMALS,
     caption: str = "",
@@ -214,6 +215,9 @@ def reader_table(
         Machine name of a new column -> ``(value, low, high)`` machine names, shown as
         ``1.34 [1.15–1.52]`` (or ``61.2% [58.1%–64.3%]``). Name the new column in
         ``columns`` to place and title it.
+    figures : iterable of str
+        Machine names of columns of figures already written as text (``+1.5 [+0.5, +2.6]``):
+        shown as they are, aligned right like every other figure.
     suppressed : str, optional
         A boolean column saying a publication rule withheld the row's figures: their missing
         values (in the columns of figures) read "suppressed" instead of a dash.
@@ -244,6 +248,9 @@ def reader_table(
     >>> html = shown.to_html()
     >>> 'class="reader-table"' in html and "<caption>Source: test</caption>" in html and "row_heading" not in html
     True
+    >>> leads = reader_table(pd.DataFrame({"method": ["b"], "lead": ["+1.5 [+0.5, +2.6]"]}), figures=["lead"])
+    >>> leads.data.iloc[0].tolist(), [rule["selector"] for rule in leads.table_styles if "col" in rule["selector"]]
+    (['b', '+1.5 [+0.5, +2.6]'], ['td.col1, th.col1'])
     >>> reader_table(table.iloc[0:0], empty="Nothing passes the rules.").data
     'Nothing passes the rules.'
     """
@@ -275,12 +282,14 @@ def reader_table(
             raise KeyError(f"reader_table: no column {name!r} (columns: {list(shown.columns)})")
         formatted[name] = _formatted_column(shown[name], by_column.get(name), decimals)
     formatted = formatted[wanted]
+    figure_columns = set(figures)
     numeric = [
         i
         for i, name in enumerate(wanted)
         if name in by_column
         or name in (intervals or {})
         or name in (percent_intervals or {})
+        or name in figure_columns
         or (pd.api.types.is_numeric_dtype(shown[name]) and not pd.api.types.is_bool_dtype(shown[name]))
     ]
     if suppressed is not None:
