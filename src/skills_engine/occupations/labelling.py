@@ -12,13 +12,17 @@ from skills_engine.occupations.titles import TitleNormaliser
 MIN_TITLE_CONFIDENCE = 0.6
 #: Curated tables that decide how a title is matched: a change to any of them relabels every advert.
 TITLE_RULE_FILES = ("uk_title_synonyms.csv", "uk_places.csv")
+#: Bumped when a change to the matcher's code changes its answers, so labels it made are rebuilt.
+#: 2: ties between equally close occupations are broken the same way in every process.
+TITLE_MATCHER_VERSION = 2
 
 
 def title_rules_digest() -> str:
-    """First 12 hex digits of the sha256 over :data:`TITLE_RULE_FILES`, stored with the labels it made."""
+    """First 12 hex digits of the sha256 over :data:`TITLE_MATCHER_VERSION` and :data:`TITLE_RULE_FILES`,
+    stored with the labels it made."""
     import hashlib
 
-    digest = hashlib.sha256()
+    digest = hashlib.sha256(f"title matcher {TITLE_MATCHER_VERSION}".encode())
     for name in TITLE_RULE_FILES:
         digest.update(getters.resource_file(name).read_bytes())
     return digest.hexdigest()[:12]

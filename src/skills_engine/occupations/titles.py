@@ -237,6 +237,9 @@ class TitleNormaliser:
             columns=["key", "uri", "weight"],
         ).assign(head=lambda d: d["key"].str.split().str[-1])
         self.heads_ = frozenset(self.labels_["head"])
+        # the fuzzy search reads heads in this order and keeps the first of tied ones: a set's
+        # order follows string hashes, which Python salts afresh in every process
+        self.head_order_ = sorted(self.heads_)
         self.labels_by_head_ = {h: g.index.to_numpy() for h, g in self.labels_.groupby("head")}
         self.vectorizer_ = TfidfVectorizer(
             analyzer="char_wb", ngram_range=TFIDF_NGRAM_RANGE, sublinear_tf=True, dtype=np.float32
@@ -319,7 +322,7 @@ class TitleNormaliser:
         return [
             h
             for h, _, _ in process.extract(
-                head, list(self.heads_), scorer=fuzz.ratio, score_cutoff=HEAD_FUZZY_MIN_SCORE, limit=3
+                head, self.head_order_, scorer=fuzz.ratio, score_cutoff=HEAD_FUZZY_MIN_SCORE, limit=3
             )
         ]
 
