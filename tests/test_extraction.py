@@ -226,10 +226,52 @@ def test_evaluate_file_metric_arithmetic_by_hand():
     json.dumps(result)  # the CLI prints it as one JSON line
 
 
-def test_evaluate_methods_table():
+def test_compare_methods_table():
     ranker = FixedRanker({s: ["SQL"] for s in pd.read_csv(DATA / "extraction_benchmark_tiny.csv")["sentence"]})
-    table = evaluate.evaluate_methods(DATA / "extraction_benchmark_tiny.csv", {"sql-only": ranker})
-    assert table.loc["sql-only", "rp@1"] == pytest.approx(100 / 3, abs=0.01)
+    comparison = evaluate.compare_methods(DATA / "extraction_benchmark_tiny.csv", {"sql-only": ranker})
+    assert comparison.table.loc["sql-only", "rp@1"] == pytest.approx(100 / 3, abs=0.01)
+    assert comparison.table.loc["sql-only", "rp@1_low"] <= 100 / 3 <= comparison.table.loc["sql-only", "rp@1_high"]
+    assert comparison.leads.empty  # no reference named
+
+
+def _benchmark(tmp_path, n_sentences: int):
+    path = tmp_path / "bench.csv"
+    pd.DataFrame(
+        {"sentence": [f"sentence {i}" for i in range(n_sentences)], "span": "", "sub_span": "", "label": "gold"}
+    ).to_csv(path, index=False)
+    return path
+
+
+def test_every_benchmark_figure_has_an_interval_over_sentences(tmp_path):
+    # 30 sentences, gold ranked first in 20 and absent from the other 10: RP@1 = 66.67, MRR = 0.667
+    path = _benchmark(tmp_path, 30)
+    ranker = FixedRanker({f"sentence {i}": ["gold"] if i < 20 else ["x"] for i in range(30)})
+    result = evaluate.evaluate_file(path, ranker)
+    assert result["rp@1"] == pytest.approx(66.67, abs=0.01)
+    low, high = result["interval_95"]["rp@1"]
+    # 30 coin flips at 2/3: the 95% interval spans roughly +-17 points
+    assert 45 < low < 66.67 < high < 85
+    assert result["interval_95"]["mrr"][0] < 0.667 < result["interval_95"]["mrr"][1]
+    always = evaluate.evaluate_file(path, FixedRanker({f"sentence {i}": ["gold"] for i in range(30)}))
+    assert always["interval_95"]["rp@5"] == [100.0, 100.0]  # no spread, no width
+    json.dumps(result)
+
+
+def test_a_lead_over_another_ranker_gets_a_paired_interval(tmp_path):
+    # "ours" ranks gold first in 28 of 30 sentences, "other" in 22 of the same: the lead is 20
+    # points, and as both are scored on the same resampled sentences its interval stays above
+    # zero, though the two separate intervals overlap
+    path = _benchmark(tmp_path, 30)
+    ours = FixedRanker({f"sentence {i}": ["gold"] if i < 28 else ["x"] for i in range(30)})
+    other = FixedRanker({f"sentence {i}": ["gold"] if i < 22 else ["x"] for i in range(30)})
+    comparison = evaluate.compare_methods(path, {"ours": ours, "other": other}, reference="ours")
+    lead = comparison.leads.set_index(["method", "metric"]).loc[("other", "rp@1")]
+    assert lead["value"] == pytest.approx(20.0)
+    assert 0 < lead["low"] < 20.0 < lead["high"]
+    table = comparison.table
+    assert table.loc["other", "rp@1_high"] > table.loc["ours", "rp@1_low"]  # separate intervals overlap
+    with pytest.raises(ValueError, match="reference 'mine' is not one of the methods"):
+        evaluate.compare_methods(path, {"ours": ours}, reference="mine")
 
 
 def test_read_benchmark_rejects_other_files(tmp_path):

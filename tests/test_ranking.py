@@ -9,7 +9,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from skills_engine.recommender import baselines, classifier, evaluation, intervals, stacking
+from skills_engine import intervals
+from skills_engine.recommender import baselines, classifier, evaluation, stacking
 from skills_engine.recommender import rankers as ranking
 
 

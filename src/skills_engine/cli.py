@@ -217,8 +217,15 @@ def eval_extraction(
         result = evaluate.evaluate_file(file)
     except ValueError as error:
         _fail(str(error))
+    bounds = result["interval_95"]
     for key, value in result.items():
-        typer.echo(f"{key:<22} {value}")
+        if key != "interval_95":
+            interval = (
+                f"  95% interval {bounds[key][0]} to {bounds[key][1]} (bootstrap over sentences)"
+                if key in bounds
+                else ""
+            )
+            typer.echo(f"{key:<22} {value}{interval}")
     if as_json:
         typer.echo(json.dumps(result))
 

@@ -10,7 +10,7 @@ the benchmark metrics and label-ranking baselines (``evaluate``), SkillSpan span
 (``spans``) and the peer esco-skill-extractor run side by side (``peer``, the optional ``peer``
 extra). Benchmark sentences are never stripped.
 
-May import from ``data``, ``occupations`` and the top-level settings and getters; never from
+May import from ``data``, ``occupations`` and the top-level settings, getters and ``intervals``; never from
 ``regional``, ``recommender``, ``publish``, ``service``, ``bench`` or ``cli``. Nothing heavy is
 imported here: torch and the encoder load on first semantic use.
 """

@@ -5,16 +5,22 @@ preferred label, or ``LABEL NOT PRESENT`` / ``UNDERSPECIFIED`` (not gold). Per s
 with at least one gold label, RP@k = gold labels in the top k / min(k, number of gold)
 and MRR = 1 / rank of the first gold label (0 when none is ranked); both are averaged
 over sentences. A ranker is anything with ``rank(sentence, k) -> [(uri, label, score)]``.
+Every figure comes with a 95% bootstrap interval over sentences, and a comparison of rankers
+with the paired interval of one's lead over each other (:mod:`skills_engine.intervals`).
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+
+from skills_engine import intervals
+from skills_engine.config import RANDOM_STATE
 
 #: Labels the annotators used for "no ESCO skill fits" and "too vague": not gold.
 NOT_GOLD = frozenset({"LABEL NOT PRESENT", "UNDERSPECIFIED"})
@@ -71,24 +77,72 @@ def sentence_scores(ranked: list[str], gold: set[str], ks: Iterable[int] = (1, 5
     return out
 
 
-def evaluate_frame(frame: pd.DataFrame, extractor, ks: Iterable[int] = (1, 5, 10)) -> dict:
-    """Metrics of ``extractor`` on a benchmark frame (see module docstring)."""
+def score_sentences(frame: pd.DataFrame, ranker, ks: Iterable[int] = (1, 5, 10)) -> tuple[pd.DataFrame, float]:
+    """Each gold sentence's RP@k (percent) and reciprocal rank under ``ranker``, and the seconds spent.
+
+    Returns a frame with one row per sentence that has a gold label (in :func:`gold_sets` order)
+    and columns ``rp@k`` for each k and ``mrr`` (the sentence's reciprocal rank, so the column's
+    mean is the MRR), and the seconds the ranking took.
+    """
     ks = tuple(ks)
     gold = gold_sets(frame)
     depth = max(max(ks), MRR_DEPTH)
     rows = []
     start = time.perf_counter()
     for sentence, labels in gold.items():
-        ranked = [label for _, label, _ in extractor.rank(sentence, k=depth)]
+        ranked = [label for _, label, _ in ranker.rank(sentence, k=depth)]
         rows.append(sentence_scores(ranked, labels, ks))
     seconds = time.perf_counter() - start
-    scores = pd.DataFrame(rows, columns=[*(f"rp@{k}" for k in ks), "rr"])
-    result = {"n_sentences": int(len(gold))}
-    for k in ks:
-        result[f"rp@{k}"] = round(100 * float(scores[f"rp@{k}"].mean()), 2) if len(scores) else float("nan")
-    result["mrr"] = round(float(scores["rr"].mean()), 4) if len(scores) else float("nan")
-    result["sentences_per_second"] = round(len(gold) / seconds, 2) if seconds > 0 else float("inf")
+    scores = pd.DataFrame(rows, columns=[*(f"rp@{k}" for k in ks), "rr"], dtype=float)
+    return scores.assign(**{f"rp@{k}": 100 * scores[f"rp@{k}"] for k in ks}).rename(columns={"rr": "mrr"}), seconds
+
+
+def _rounded(metric: str, value: float) -> float:
+    """Percent figures to 2 decimals, MRR to 4: the precision every published table quotes."""
+    return round(float(value), 4 if metric == "mrr" else 2)
+
+
+def summarise_scores(
+    scores: pd.DataFrame,
+    seconds: float,
+    resampling: tuple[np.ndarray, np.ndarray] | None = None,
+    random_state: int = RANDOM_STATE,
+) -> dict:
+    """Means of :func:`score_sentences`' columns with 95% bootstrap intervals over sentences.
+
+    The benchmark's sentences carry no advert or employer, so the bootstrap
+    (:func:`skills_engine.intervals.summarise`, ``intervals.N_BOOTSTRAP`` resamples) draws
+    sentences; ``resampling`` passes a draw shared with other rankers of the same sentences.
+
+    Returns ``n_sentences``, each metric (``rp@k`` in percent, ``mrr`` from 0 to 1),
+    ``sentences_per_second`` and ``interval_95`` (metric -> ``[low, high]``).
+
+    >>> scores = pd.DataFrame({"rp@5": [100.0, 0.0, 50.0, 50.0], "mrr": [1.0, 0.0, 0.5, 0.5]})
+    >>> result = summarise_scores(scores, seconds=2.0)
+    >>> result["rp@5"], result["mrr"], result["sentences_per_second"]
+    (50.0, 0.5, 2.0)
+    >>> low, high = result["interval_95"]["rp@5"]
+    >>> 0.0 <= low < 50.0 < high <= 100.0
+    True
+    """
+    n = len(scores)
+    result: dict = {"n_sentences": int(n)}
+    summary = intervals.summarise(scores, random_state=random_state, resampling=resampling).set_index("metric")
+    for metric in scores.columns:
+        result[metric] = _rounded(metric, summary.loc[metric, "value"]) if n else float("nan")
+    result["sentences_per_second"] = round(n / seconds, 2) if seconds > 0 else float("inf")
+    result["interval_95"] = {
+        metric: [_rounded(metric, summary.loc[metric, "low"]), _rounded(metric, summary.loc[metric, "high"])]
+        if n
+        else [float("nan"), float("nan")]
+        for metric in scores.columns
+    }
     return result
+
+
+def evaluate_frame(frame: pd.DataFrame, extractor, ks: Iterable[int] = (1, 5, 10)) -> dict:
+    """Metrics of ``extractor`` on a benchmark frame (see module docstring and :func:`summarise_scores`)."""
+    return summarise_scores(*score_sentences(frame, extractor, ks))
 
 
 def evaluate_file(path: str | Path, extractor=None, ks: Iterable[int] = (1, 5, 10)) -> dict:
@@ -97,8 +151,9 @@ def evaluate_file(path: str | Path, extractor=None, ks: Iterable[int] = (1, 5, 1
     Returns
     -------
     dict
-        ``n_sentences``, ``rp@1``, ``rp@5``, ``rp@10`` (percent), ``mrr`` (0-1) and
-        ``sentences_per_second``.
+        ``n_sentences``, ``rp@1``, ``rp@5``, ``rp@10`` (percent), ``mrr`` (0-1),
+        ``sentences_per_second`` and ``interval_95``: each metric's 95% bootstrap interval
+        over sentences, ``[low, high]``.
     """
     frame = read_benchmark(path)
     if extractor is None:
@@ -121,22 +176,116 @@ def sample_sentences(frame: pd.DataFrame, max_sentences: int | None, random_stat
     return frame.loc[frame["sentence"].isin(set(chosen))]
 
 
-def evaluate_methods(
+@dataclass(frozen=True)
+class MethodComparison:
+    """Rankers scored on the same sentences of one benchmark file.
+
+    Attributes
+    ----------
+    table : pandas.DataFrame
+        One row per method (index ``method``): ``n_sentences``, each metric, ``sentences_per_second``
+        and each metric's interval as ``<metric>_low`` and ``<metric>_high``.
+    leads : pandas.DataFrame
+        The reference method's lead over every other: ``method, metric, value, low, high, n``
+        (RP@k in percentage points, MRR from -1 to 1), each with a paired 95% interval; empty
+        without a reference.
+    """
+
+    table: pd.DataFrame
+    leads: pd.DataFrame
+
+
+def compare_methods(
     path: str | Path,
     methods: dict,
+    reference: str | None = None,
     ks: Iterable[int] = (1, 5, 10),
     max_sentences: int | None = None,
-    random_state: int = 42,
-) -> pd.DataFrame:
-    """One row per named ranker with its metrics on a benchmark CSV (for the notebook's table).
+    random_state: int = RANDOM_STATE,
+) -> MethodComparison:
+    """Score every named ranker on a benchmark CSV, with intervals and ``reference``'s paired leads.
 
-    ``max_sentences`` scores a random sample of sentences (the same for every method) for
-    quick runs; ``None`` scores the whole file, as published figures do.
+    ``max_sentences`` scores a random sample of sentences (the same for every method) for quick
+    runs; ``None`` scores the whole file, as published figures do. One bootstrap draw of the
+    sentences serves every method, so each lead's interval is that of the difference.
     """
+    if reference is not None and reference not in methods:
+        raise ValueError(f"reference {reference!r} is not one of the methods {sorted(methods)}")
     frame = sample_sentences(read_benchmark(path), max_sentences, random_state)
+    scored = {name: score_sentences(frame, ranker, ks) for name, ranker in methods.items()}
+    n = len(next(iter(scored.values()))[0]) if scored else 0
+    resampling = intervals.cluster_weights(None, n, intervals.N_BOOTSTRAP, random_state)
+    rows = []
+    for name, (scores, seconds) in scored.items():
+        result = summarise_scores(scores, seconds, resampling=resampling)
+        bounds = result.pop("interval_95")
+        rows.append(
+            {"method": name, **result}
+            | {
+                f"{metric}_{side}": bound
+                for metric, pair in bounds.items()
+                for side, bound in zip(("low", "high"), pair)
+            }
+        )
+    leads = (
+        intervals.paired_gaps({name: scores for name, (scores, _) in scored.items()}, reference, resampling=resampling)
+        if reference is not None
+        else pd.DataFrame(columns=["method", "metric", "value", "low", "high", "n"])
+    )
+    return MethodComparison(pd.DataFrame(rows).set_index("method"), leads)
+
+
+#: Decimals of each metric in a lead's text: RP@k in points to two decimals as published, MRR to three.
+LEAD_DECIMALS = {"rp@1": 2, "rp@5": 2, "rp@10": 2, "mrr": 3}
+
+
+def lead_table(leads: pd.DataFrame, reference: str, metrics: Iterable[str] = ("rp@5", "mrr")) -> pd.DataFrame:
+    """The reference ranker's lead over each other, per benchmark file, as text with paired intervals.
+
+    One rendering for every reader: notebook 02 shows it and the model card prints it, both from
+    the rows :func:`compare_methods` gives (``leads``, with a ``file`` column added).
+
+    Parameters
+    ----------
+    leads : pandas.DataFrame
+        Rows ``file, method, metric, value, low, high``.
+    reference : str
+        The leading ranker's name, for the second column's title.
+    metrics : iterable of str
+        Metrics shown, one column each.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per (file, method), every cell a string such as ``+2.45 [+0.30, +4.62]``; a lead
+        without an interval reads "–".
+
+    >>> rows = pd.DataFrame({"file": ["t", "t"], "method": ["b", "b"], "metric": ["rp@5", "mrr"],
+    ...                      "value": [2.454, 0.0312], "low": [0.3, 0.01], "high": [4.62, 0.055]})
+    >>> table = lead_table(rows, "ours")
+    >>> table.columns.tolist(), table.iloc[0].tolist()
+    (['Benchmark file', 'Lead of ours over', 'RP@5 (points)', 'MRR'], ['t', 'b', '+2.45 [+0.30, +4.62]', '+0.031 [+0.010, +0.055]'])
+    """
+    metrics = list(metrics)
+    indexed = leads.set_index(["file", "method", "metric"])
+
+    def cell(file: str, method: str, metric: str) -> str:
+        if (file, method, metric) not in indexed.index:
+            return "–"
+        row = indexed.loc[(file, method, metric)]
+        if pd.isna(row["value"]) or pd.isna(row["low"]) or pd.isna(row["high"]):
+            return "–"
+        digits = LEAD_DECIMALS.get(metric, 3)
+        return f"{row['value']:+.{digits}f} [{row['low']:+.{digits}f}, {row['high']:+.{digits}f}]"
+
+    headers = [f"RP@{metric[3:]} (points)" if metric.startswith("rp@") else metric.upper() for metric in metrics]
     return pd.DataFrame(
-        [{"method": name, **evaluate_frame(frame, ranker, ks)} for name, ranker in methods.items()]
-    ).set_index("method")
+        [
+            [file, method, *(cell(file, method, metric) for metric in metrics)]
+            for file, method in dict.fromkeys(zip(leads["file"], leads["method"]))
+        ],
+        columns=["Benchmark file", f"Lead of {reference} over", *headers],
+    )
 
 
 # --- baselines ---------------------------------------------------------------------------

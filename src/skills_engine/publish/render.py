@@ -37,6 +37,7 @@ from pathlib import Path
 import yaml
 
 from skills_engine import paths
+from skills_engine.publish.model_card import extraction_metrics_markdown, model_metrics_markdown
 from skills_engine.publish.notebooks import (
     LOCAL_PATH,
     REPORTS,
@@ -50,10 +51,8 @@ from skills_engine.publish.notebooks import (
 from skills_engine.publish.pages import (
     _by_run,
     data_log_markdown,
-    extraction_metrics_markdown,
     findings_markdown,
     home_findings,
-    model_metrics_markdown,
     read_findings,
     reports_index_markdown,
     reports_list_markdown,

@@ -188,8 +188,8 @@ def reader_table(
     percents: Iterable[str] = (),
     signed_percents: Iterable[str] = (),
     money: Iterable[str] = (),
-    intervals: Mapping[str, tuple[str, str, str]] | None = None,
-    percent_intervals: Mapping[str, tuple[str, str, str]] | None = None,
+    intervals: Mapping[str, tuple] | None = None,
+    percent_intervals: Mapping[str, tuple] | None = None,
     figures: Iterable[str] = (),
     suppressed: str | None = None,
     decimals: int = MAX_DECIMALS,
@@ -213,8 +213,8 @@ def reader_table(
         others with ``decimals`` decimals.
     intervals, percent_intervals : mapping, optional
         Machine name of a new column -> ``(value, low, high)`` machine names, shown as
-        ``1.34 [1.15–1.52]`` (or ``61.2% [58.1%–64.3%]``). Name the new column in
-        ``columns`` to place and title it.
+        ``1.34 [1.15–1.52]`` (or ``61.2% [58.1%–64.3%]``); a fourth element sets that column's
+        decimals instead of ``decimals``. Name the new column in ``columns`` to place and title it.
     figures : iterable of str
         Machine names of columns of figures already written as text (``+1.5 [+0.5, +2.6]``):
         shown as they are, aligned right like every other figure.
@@ -248,6 +248,8 @@ def reader_table(
     >>> html = shown.to_html()
     >>> 'class="reader-table"' in html and "<caption>Source: test</caption>" in html and "row_heading" not in html
     True
+    >>> reader_table(table, {"lq_ci": "LQ"}, intervals={"lq_ci": ("lq", "lq_low", "lq_high", 1)}).data.iloc[0].tolist()
+    ['1.3 [1.1–1.5]']
     >>> leads = reader_table(pd.DataFrame({"method": ["b"], "lead": ["+1.5 [+0.5, +2.6]"]}), figures=["lead"])
     >>> leads.data.iloc[0].tolist(), [rule["selector"] for rule in leads.table_styles if "col" in rule["selector"]]
     (['b', '+1.5 [+0.5, +2.6]'], ['td.col1, th.col1'])
@@ -263,9 +265,9 @@ def reader_table(
     shown = (frame.head(max_rows) if max_rows else frame).reset_index(drop=True)  # any index, even repeated
     formatted = pd.DataFrame(index=shown.index)
     for kind, spec in ((False, intervals), (True, percent_intervals)):
-        for name, (value, low, high) in (spec or {}).items():
+        for name, (value, low, high, *digits) in (spec or {}).items():
             formatted[name] = [
-                format_interval(v, lo, hi, decimals, percent=kind)
+                format_interval(v, lo, hi, digits[0] if digits else decimals, percent=kind)
                 for v, lo, hi in zip(shown[value], shown[low], shown[high])
             ]
     by_column = (

@@ -8,9 +8,8 @@ regression, nearest adverts, published methods with the popularity prior), the e
 kept for comparison), typed skills resolved to ESCO by label, spelling or meaning (``resolver``), the
 engine that ranks and attaches the published evidence (``engine``), its readable answer
 (``formatting``), the training pairs and the rule that title-derived skills never enter
-training or test (``training``), the held-out evaluation (``evaluation``) with its intervals, a
-bootstrap that resamples employers and paired intervals of one method's lead (``intervals``), and
-the versioned engine artefact (``artifacts``).
+training or test (``training``), the held-out evaluation (``evaluation``, its intervals resampling
+employers through the top-level ``intervals``), and the versioned engine artefact (``artifacts``).
 
 May import from ``data``, ``occupations``, ``extraction``, ``regional`` (growth of postings) and
 the top-level settings, paths, disclosure rules and getters; never from ``publish``,

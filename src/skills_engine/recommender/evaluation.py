@@ -12,9 +12,9 @@ import pandas as pd
 
 from skills_engine import getters
 from skills_engine.config import RANDOM_STATE
+from skills_engine.intervals import N_BOOTSTRAP, cluster_weights, paired_gaps, summarise
 from skills_engine.occupations.labelling import ensure_advert_occupations
 from skills_engine.recommender import baselines, blend, rankers, stacking
-from skills_engine.recommender.intervals import N_BOOTSTRAP, cluster_weights, paired_gaps, summarise
 from skills_engine.recommender.training import build_training
 
 #: Share of employers whose adverts are held out for testing.

@@ -1,11 +1,13 @@
-"""Intervals for the held-out evaluation: a bootstrap that resamples employers, not adverts,
-and the paired interval of one method's lead over another.
+"""Intervals for every evaluation: a bootstrap that resamples clusters of queries, and the
+paired interval of one method's lead over another.
 
 Held-out adverts cluster by employer: one employer's twenty adverts, written to one house style,
-are not twenty independent observations. Every interval here resamples *clusters* (the
-evaluation passes each advert's employer group) with replacement, every advert of a drawn cluster
-coming along. A lead is measured as the difference of two methods on the same resampled
-clusters (paired), so its interval is that of the difference, not two separate intervals.
+are not twenty independent observations. Every interval here resamples *clusters* with
+replacement, every query of a drawn cluster coming along: the recommender's evaluation passes
+each advert's employer group; the skill-extraction benchmark, whose sentences carry no advert or
+employer, resamples sentences. A lead is measured as the difference of two methods on the same
+resampled clusters (paired), so its interval is that of the difference, not two separate
+intervals.
 """
 
 from __future__ import annotations
