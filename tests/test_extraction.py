@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from pathlib import Path
 
 import numpy as np
@@ -454,3 +455,32 @@ def test_eval_extraction_names_the_file_for_bad_benchmark_csvs(tmp_path, content
     assert result.exit_code == 1, result.output
     assert str(path) in result.output and problem in result.output, result.output
     assert "Traceback" not in result.output and "NaN" not in result.output
+
+
+def test_eval_extraction_prints_each_figure_with_its_interval_and_one_json_line(tmp_path, monkeypatch):
+    from typer.testing import CliRunner
+
+    from skills_engine.cli import app
+    from skills_engine.extraction import extractor as extractor_module
+
+    path = _benchmark(tmp_path, 30)
+    rankings = {f"sentence {i}": ["gold"] if i < 20 else ["x", "gold"] for i in range(30)}
+
+    class Fitted(FixedRanker):  # the command fits the project's extractor; this one ranks by hand
+        def __init__(self):
+            super().__init__(rankings)
+
+        def fit(self):
+            return self
+
+    monkeypatch.setattr(extractor_module, "SkillExtractor", Fitted)
+    result = CliRunner().invoke(app, ["eval-extraction", str(path), "--json"])
+    assert result.exit_code == 0, result.output
+    payload = json.loads(result.output.strip().splitlines()[-1])
+    assert {"rp@1", "rp@5", "rp@10", "mrr", "sentences_per_second", "n_sentences"} <= set(payload)
+    assert payload["rp@1"] == pytest.approx(66.67, abs=0.01) and payload["mrr"] == pytest.approx(0.8333, abs=1e-4)
+    low, high = payload["interval_95"]["mrr"]
+    assert low < payload["mrr"] < high
+    assert re.search(
+        r"^rp@1 +66\.67  95% interval \d+\.\d+ to \d+\.\d+ \(bootstrap over sentences\)$", result.output, re.M
+    )

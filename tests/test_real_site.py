@@ -308,3 +308,32 @@ def test_the_engines_lead_is_published_with_paired_employer_intervals(real_proje
     assert re.search(r"Full adverts: this project .* a lead of [+-]\d+\.\d points \(paired 95% interval", text)
     assert "5-skill queries: this project" in text and "Goal (≥ 3 points, non-overlapping)" in text
     assert "The engine's top-5 lead over each method" in text
+
+
+@pytest.mark.mirror
+def test_extraction_figures_are_published_with_intervals_and_paired_leads(real_project, real_site):
+    """Notebook 02's benchmark, as its JSON, the model card and the report page show it: every
+    scored figure with its interval over sentences, the extractor's lead over each method paired."""
+    payload = json.loads(paths.extraction_evaluation_file(real_project).read_text(encoding="utf-8"))
+    for row in payload["benchmark"]:
+        assert row["rp@5_low"] <= row["rp@5"] <= row["rp@5_high"], row
+        assert row["mrr_low"] <= row["mrr"] <= row["mrr_high"], row
+    reference = payload["leads"]["reference"]
+    scored = {(row["file"], row["method"]): row for row in payload["benchmark"]}
+    leads = [row for row in payload["leads"]["rows"] if row["metric"] == "rp@5"]
+    # the second stage was fitted on the validation files: where it is the reference, only the
+    # test file gets leads (and the reference's own rows there are left out as in-sample)
+    files = {"tech test"} if "second stage" in reference else {file for file, _ in scored}
+    assert {row["file"] for row in leads} == files
+    assert {row["method"] for row in leads} == {m for f, m in scored if f == "tech test"} - {reference}
+    for row in leads:
+        expected = scored[(row["file"], reference)]["rp@5"] - scored[(row["file"], row["method"])]["rp@5"]
+        assert row["value"] == pytest.approx(expected, abs=0.011)  # the rows are rounded to 0.01
+        assert row["low"] <= row["value"] <= row["high"]
+    card = " ".join(LexborHTMLParser((real_site / "model-card.html").read_text(encoding="utf-8")).text().split())
+    assert "95% bootstrap over sentences" in card and f"Lead of this project's extractor ({reference}) over" in card
+    assert len(re.findall(r"[+-]\d+\.\d\d \[[+-]\d+\.\d\d, [+-]\d+\.\d\d\]", card)) >= len(leads)
+    page = next(p for p in _report_pages(real_site) if p.name.startswith("02_"))
+    text = " ".join(LexborHTMLParser(page.read_text(encoding="utf-8")).text().split())
+    assert "RP@5 (%) [95% interval]" in text and "Lead of this project's extractor on the ESCO benchmark" in text
+    assert re.search(r"\d+\.\d\d \[\d+\.\d\d–\d+\.\d\d\]", text)
