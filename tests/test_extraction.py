@@ -484,3 +484,16 @@ def test_eval_extraction_prints_each_figure_with_its_interval_and_one_json_line(
     assert re.search(
         r"^rp@1 +66\.67  95% interval \d+\.\d+ to \d+\.\d+ \(bootstrap over sentences\)$", result.output, re.M
     )
+
+
+def test_sentences_with_skill_sets_are_ranked_like_a_benchmark_file():
+    # SkillSkape's format: a sentence and its gold skills; a sentence without any is not scored
+    sets = pd.DataFrame(
+        {"sentence": ["uses SQL daily", "dresses wounds", "a great team"], "skills": [["SQL"], ["dress wounds"], []]}
+    )
+    ranker = FixedRanker({"uses SQL daily": ["SQL"], "dresses wounds": ["x", "dress wounds"]})
+    comparison = evaluate.compare_methods(evaluate.from_skill_sets(sets), {"fixed": ranker})
+    row = comparison.table.loc["fixed"]
+    assert row["n_sentences"] == 2 and row["rp@1"] == pytest.approx(50.0) and row["mrr"] == pytest.approx(0.75)
+    with pytest.raises(ValueError, match="no sentence with a gold ESCO label"):
+        evaluate.compare_methods(evaluate.from_skill_sets(sets.iloc[2:]), {"fixed": ranker})

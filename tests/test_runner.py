@@ -151,3 +151,33 @@ def test_the_kernel_does_not_inherit_a_non_inline_matplotlib_backend(tmp_path, m
     assert any("inline" in o.get("text", "") for o in outputs)  # the kernel chose its own (inline) backend
     assert any("image/png" in o.get("data", {}) for o in outputs), "the figure was not drawn inline"
     assert os.environ["MPLBACKEND"] == "Agg"  # restored for the rest of this process
+
+
+def _sample_caps(notebook) -> dict[str, object]:
+    """Parameters whose comment says ``None`` lifts a cap (every advert, every sentence), with their defaults."""
+    import ast
+
+    cell = next(c for c in nbformat.read(notebook, as_version=4).cells if "parameters" in c.metadata.get("tags", []))
+    caps, comments = {}, []
+    for line in cell.source.splitlines():
+        if line.lstrip().startswith("#"):
+            comments.append(line)
+            continue
+        name, _, rest = line.partition("=")
+        value, _, comment = rest.partition("#")
+        if "None" in comment or any("None" in c for c in comments):
+            default = ast.literal_eval(value.strip())
+            if default is not None:
+                caps[name.strip()] = default
+        comments = []
+    return caps
+
+
+def test_the_full_run_lifts_every_sample_cap_a_notebook_declares():
+    """``params/north-east.yaml`` is the full run: every parameter whose default samples (and whose
+    comment says None takes everything) must be null there, or the 'full' figures are a sample."""
+    full = runner.load_parameters(runner.notebooks_dir().parent / "params" / "north-east.yaml")
+    caps = {name: nb.name for nb in runner.discover_notebooks() for name in _sample_caps(nb)}
+    assert {"sample_size", "max_sentences", "max_span_sentences", "peer_skillskape_sentences"} <= set(caps)
+    still_capped = {name: notebook for name, notebook in caps.items() if full.get(name, "missing") is not None}
+    assert not still_capped, f"params/north-east.yaml leaves these samples capped: {still_capped}"

@@ -195,23 +195,46 @@ class MethodComparison:
     leads: pd.DataFrame
 
 
+def from_skill_sets(frame: pd.DataFrame) -> pd.DataFrame:
+    """A file of sentences with their gold skill sets (SkillSkape's ``sentence, skills``) in the
+    benchmark's format, one row per (sentence, gold label); sentences without a skill are dropped.
+
+    >>> from_skill_sets(pd.DataFrame({"sentence": ["a", "b"], "skills": [["x", "y"], []]}))[["sentence", "label"]].values.tolist()
+    [['a', 'x'], ['a', 'y']]
+    """
+    return (
+        frame.assign(label=frame["skills"].map(list))[["sentence", "label"]]
+        .explode("label")
+        .dropna(subset=["label"])
+        .assign(span="", sub_span="")[["sentence", "span", "sub_span", "label"]]
+        .reset_index(drop=True)
+    )
+
+
 def compare_methods(
-    path: str | Path,
+    benchmark: str | Path | pd.DataFrame,
     methods: dict,
     reference: str | None = None,
     ks: Iterable[int] = (1, 5, 10),
     max_sentences: int | None = None,
     random_state: int = RANDOM_STATE,
 ) -> MethodComparison:
-    """Score every named ranker on a benchmark CSV, with intervals and ``reference``'s paired leads.
+    """Score every named ranker on a benchmark, with intervals and ``reference``'s paired leads.
 
+    ``benchmark`` is a benchmark CSV or a frame in its format (:func:`from_skill_sets`).
     ``max_sentences`` scores a random sample of sentences (the same for every method) for quick
     runs; ``None`` scores the whole file, as published figures do. One bootstrap draw of the
     sentences serves every method, so each lead's interval is that of the difference.
     """
     if reference is not None and reference not in methods:
         raise ValueError(f"reference {reference!r} is not one of the methods {sorted(methods)}")
-    frame = sample_sentences(read_benchmark(path), max_sentences, random_state)
+    if isinstance(benchmark, pd.DataFrame):
+        if gold_sets(benchmark).empty:
+            raise ValueError(f"no sentence with a gold ESCO label ({len(benchmark):,} rows), nothing to score")
+        frame = benchmark
+    else:
+        frame = read_benchmark(benchmark)
+    frame = sample_sentences(frame, max_sentences, random_state)
     scored = {name: score_sentences(frame, ranker, ks) for name, ranker in methods.items()}
     n = len(next(iter(scored.values()))[0]) if scored else 0
     resampling = intervals.cluster_weights(None, n, intervals.N_BOOTSTRAP, random_state)
