@@ -32,7 +32,13 @@ from skills_engine.publish import render
 
 ROOT = Path(__file__).resolve().parents[1]
 #: Quick parameters: every notebook and every figure, on small samples and few resamples.
-QUICK = {"region": "North East", "n_bootstrap": 100, "max_sentences": 20, "max_span_sentences": 50}
+QUICK = {
+    "region": "North East",
+    "n_bootstrap": 100,
+    "max_sentences": 20,
+    "max_span_sentences": 50,
+    "rank_skillskape_dev": True,  # the full run's fourth ranked file, on the same 20-sentence sample
+}
 #: Virtual milliseconds Chromium lets the probe run before dumping the DOM.
 VIRTUAL_TIME_BUDGET_MS = 60_000
 #: Slack (CSS pixels) allowed when comparing a table's width with the main column's.
