@@ -147,6 +147,26 @@ def test_one_draw_of_employers_serves_every_method_of_a_query_set():
         intervals.summarise(metrics.head(2), resampling=resampling)
 
 
+def test_both_lead_tables_write_a_lead_behind_alike_with_a_true_minus():
+    from skills_engine.extraction import evaluate
+    from skills_engine.recommender import formatting
+
+    extraction = evaluate.lead_table(
+        pd.DataFrame(
+            {"file": ["dev"], "method": ["b"], "metric": ["rp@5"], "value": [-4.123], "low": [-5.22], "high": [0.5]}
+        ),
+        "ours",
+    )
+    recommender = formatting.lead_table(
+        {"model": "m", "gaps": {"b": {"top5": -0.041, "top5_interval": [-0.052, 0.005]}}, "gaps_by_query_size": {}}
+    )
+    assert extraction.iloc[0, 2] == "\u22124.12 [\u22125.22, +0.50]"
+    assert recommender.iloc[0, 1] == "\u22124.1 [\u22125.2, +0.5]"
+    assert "-" not in extraction.iloc[0, 2] + recommender.iloc[0, 1]  # no hyphen passing for a minus
+    missing = {"model": "m", "gaps": {"b": {"top5": 0.01, "top5_interval": [None, None]}}}
+    assert formatting.lead_table(missing).iloc[0, 1] == intervals.NO_LEAD
+
+
 def test_hide_half_check_scores_a_fitted_method_as_it_is_and_refits_the_others():
     def check(**kwargs):
         return evaluation.hide_half_check(

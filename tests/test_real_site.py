@@ -308,7 +308,7 @@ def test_the_engines_lead_is_published_with_paired_employer_intervals(real_proje
     card = " ".join(LexborHTMLParser((real_site / "model-card.html").read_text(encoding="utf-8")).text().split())
     assert f"resampling the {payload['bootstrap']['n_employers']:,} held-out employers" in card
     assert "Top-5 lead of skill_profile_stack over" in card
-    assert len(re.findall(r"[+-]\d+\.\d \[[+-]\d+\.\d, [+-]\d+\.\d\]", card)) >= len(payload["gaps"])
+    assert len(re.findall(r"[+−]\d+\.\d \[[+−]\d+\.\d, [+−]\d+\.\d\]", card)) >= len(payload["gaps"])
     page = next(p for p in _report_pages(real_site) if p.name.startswith("03_"))
     text = " ".join(LexborHTMLParser(page.read_text(encoding="utf-8")).text().split())
     assert re.search(r"Full adverts: this project .* a lead of [+-]\d+\.\d points \(paired 95% interval", text)
@@ -340,7 +340,7 @@ def test_extraction_figures_are_published_with_intervals_and_paired_leads(real_p
         assert row["low"] <= row["value"] <= row["high"]
     card = " ".join(LexborHTMLParser((real_site / "model-card.html").read_text(encoding="utf-8")).text().split())
     assert "95% bootstrap over sentences" in card and f"Lead of this project's extractor ({reference}) over" in card
-    assert len(re.findall(r"[+-]\d+\.\d\d \[[+-]\d+\.\d\d, [+-]\d+\.\d\d\]", card)) >= len(leads)
+    assert len(re.findall(r"[+−]\d+\.\d\d \[[+−]\d+\.\d\d, [+−]\d+\.\d\d\]", card)) >= len(leads)
     page = next(p for p in _report_pages(real_site) if p.name.startswith("02_"))
     text = " ".join(LexborHTMLParser(page.read_text(encoding="utf-8")).text().split())
     assert "RP@5 (%) [95% interval]" in text and "Lead of this project's extractor on the ESCO benchmark" in text

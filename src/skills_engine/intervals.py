@@ -22,6 +22,10 @@ from skills_engine.config import RANDOM_STATE
 #: Bootstrap resamples for metric intervals (percentile method, 95%): 1,000 gives percentile
 #: bounds stable to a few tenths of a point on a few thousand held-out adverts.
 N_BOOTSTRAP = 1_000
+#: What a lead without a figure or an interval reads as (as every reader table prints a missing value).
+NO_LEAD = "–"
+#: The minus sign of a negative lead (U+2212), as the reader tables print negative figures.
+MINUS = "\u2212"
 
 
 def cluster_weights(
@@ -153,3 +157,32 @@ def paired_gaps(
             )
         )
     return pd.concat(rows, ignore_index=True)[columns]
+
+
+def format_lead(value: float | None, low: float | None, high: float | None, decimals: int, scale: float = 1.0) -> str:
+    """A lead and its paired interval as one signed string, the rendering of every lead table.
+
+    Parameters
+    ----------
+    value, low, high : float or None
+        The lead and its 95% interval; any of them missing (``None`` or NaN) reads :data:`NO_LEAD`.
+    decimals : int
+        Decimals shown, after scaling.
+    scale : float
+        Multiplier applied first (100 turns a share into points).
+
+    Returns
+    -------
+    str
+        ``+2.45 [+0.30, +4.62]``; a negative figure carries a true minus (:data:`MINUS`).
+
+    >>> format_lead(0.031, 0.01, 0.05, 1, scale=100), format_lead(-4.123, -5.2, -3.05, 2)
+    ('+3.1 [+1.0, +5.0]', '\u22124.12 [\u22125.20, \u22123.05]')
+    >>> format_lead(0.5, None, 1.0, 2), format_lead(float("nan"), 0.0, 1.0, 2)
+    ('–', '–')
+    """
+    figures = (value, low, high)
+    if any(figure is None or np.isnan(float(figure)) for figure in figures):
+        return NO_LEAD
+    value, low, high = (float(figure) * scale for figure in figures)
+    return f"{value:+.{decimals}f} [{low:+.{decimals}f}, {high:+.{decimals}f}]".replace("-", MINUS)

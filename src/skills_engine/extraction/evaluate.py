@@ -280,8 +280,8 @@ def lead_table(leads: pd.DataFrame, reference: str, metrics: Iterable[str] = ("r
     Returns
     -------
     pandas.DataFrame
-        One row per (file, method), every cell a string such as ``+2.45 [+0.30, +4.62]``; a lead
-        without an interval reads "–".
+        One row per (file, method), every cell a string such as ``+2.45 [+0.30, +4.62]``
+        (:func:`skills_engine.intervals.format_lead`); a lead without an interval reads "–".
 
     >>> rows = pd.DataFrame({"file": ["t", "t"], "method": ["b", "b"], "metric": ["rp@5", "mrr"],
     ...                      "value": [2.454, 0.0312], "low": [0.3, 0.01], "high": [4.62, 0.055]})
@@ -294,12 +294,9 @@ def lead_table(leads: pd.DataFrame, reference: str, metrics: Iterable[str] = ("r
 
     def cell(file: str, method: str, metric: str) -> str:
         if (file, method, metric) not in indexed.index:
-            return "–"
+            return intervals.NO_LEAD
         row = indexed.loc[(file, method, metric)]
-        if pd.isna(row["value"]) or pd.isna(row["low"]) or pd.isna(row["high"]):
-            return "–"
-        digits = LEAD_DECIMALS.get(metric, 3)
-        return f"{row['value']:+.{digits}f} [{row['low']:+.{digits}f}, {row['high']:+.{digits}f}]"
+        return intervals.format_lead(row["value"], row["low"], row["high"], LEAD_DECIMALS.get(metric, 3))
 
     headers = [f"RP@{metric[3:]} (points)" if metric.startswith("rp@") else metric.upper() for metric in metrics]
     return pd.DataFrame(

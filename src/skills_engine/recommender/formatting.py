@@ -11,6 +11,7 @@ from collections.abc import Mapping
 
 import pandas as pd
 
+from skills_engine import intervals
 from skills_engine.config import MIN_PUBLISHED_COUNT
 from skills_engine.recommender.engine import DEMAND_SOURCE, GROWTH_SOURCE, SALARY_SOURCE
 from skills_engine.recommender.evaluation import GOAL_LEAD
@@ -127,7 +128,8 @@ def lead_table(
     Returns
     -------
     pandas.DataFrame
-        One row per method, every cell a string: ``+3.1 [+1.0, +5.0]``.
+        One row per method, every cell a string: ``+3.1 [+1.0, +5.0]``
+        (:func:`skills_engine.intervals.format_lead`).
 
     >>> table = lead_table({"model": "m", "gaps": {"b": {"top5": 0.031, "top5_interval": [0.01, 0.05]}},
     ...     "gaps_by_query_size": {"3": {"b": {"top5": None, "top5_interval": [None, None]}}}})
@@ -141,9 +143,7 @@ def lead_table(
 
     def cell(lead: Mapping | None) -> str:
         low, high = (lead or {}).get("top5_interval", [None, None])
-        if not lead or lead.get("top5") is None or low is None:
-            return "–"
-        return f"{lead['top5'] * 100:+.1f} [{low * 100:+.1f}, {high * 100:+.1f}]"
+        return intervals.format_lead((lead or {}).get("top5"), low, high, 1, scale=100)
 
     return pd.DataFrame(
         [
