@@ -120,6 +120,58 @@ def test_fit_reranker_checks_each_file_held_out_and_keeps_the_stage_only_when_bo
     assert rerank.fit_reranker(_FakeExtractor(), right, depth=4)["kept"] is False
 
 
+def test_the_cross_source_check_shows_a_source_the_stage_learned_the_opposite_from():
+    # "named": each sentence names its gold skill (the overlap feature marks gold); "misleading":
+    # each names a skill that is not gold, and the first stage's leader is. What one source
+    # teaches the other undoes.
+    named = [("cook meals daily", "cook meals"), ("manage staff well", "manage staff")]
+    misleading = [("cook meals daily", "use spreadsheets software"), ("manage staff well", "use spreadsheets software")]
+    frames = {
+        "named": _frame([(f"{sentence} {i}", label) for i in range(6) for sentence, label in named]),
+        "misleading": _frame([(f"{sentence} {i}", label) for i in range(6) for sentence, label in misleading]),
+    }
+    table = rerank.cross_source_check(_FakeExtractor(), frames, folds=3, depth=4, C=1.0)
+    assert table["variant"].tolist() == list(rerank.CROSS_VARIANTS) * 2
+    assert table["n_sentences"].eq(12).all()
+    rows = table.set_index(["source", "variant"])
+    alone, others, every = rerank.CROSS_VARIANTS
+    assert rows.loc[("misleading", alone), "mrr"] == 1.0  # the first stage is right there...
+    assert rows.loc[("misleading", others), "mrr_gain_high"] < 0  # ...and the fit on "named" undoes it
+    assert rows.loc[("named", others), "mrr_gain"] == 0.0  # "misleading" teaches nothing about names
+    assert rows.loc[("named", every), "mrr_gain_low"] > 0  # seeing "named" itself does
+    assert rows.loc[("named", alone), ["rp@5_gain", "mrr_gain"]].isna().all()
+    with pytest.raises(ValueError, match="at least two sources"):
+        rerank.cross_source_check(_FakeExtractor(), {"named": frames["named"]})
+
+
+def test_eval_rerank_prints_the_check_and_one_json_line(monkeypatch):
+    from typer.testing import CliRunner
+
+    from skills_engine.cli import app
+    from skills_engine.extraction import extractor as extractor_module
+
+    class Fitted(_FakeExtractor):  # the command fits the project's first stage; this one is read from a table
+        def __init__(self, rerank=True):
+            assert rerank is False  # the check fits its own second stages on the first stage alone
+
+        def fit(self):
+            return self
+
+    frames = {
+        "tech validation": _frame([(f"cook meals daily {i}", "cook meals") for i in range(6)]),
+        "skillskape dev": _frame([(f"manage staff well {i}", "manage staff") for i in range(6)]),
+    }
+    monkeypatch.setattr(extractor_module, "SkillExtractor", Fitted)
+    monkeypatch.setattr(rerank, "check_sources", lambda sentences: frames)
+    result = CliRunner().invoke(app, ["eval-rerank", "--json"])
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.output.strip().splitlines()[-1])
+    assert [(row["source"], row["variant"]) for row in rows][:3] == [
+        ("tech validation", variant) for variant in rerank.CROSS_VARIANTS
+    ]
+    assert "fitted on the other sources" in result.output
+
+
 def test_the_cache_is_used_only_for_the_encoder_and_data_it_was_fitted_on(tmp_path, monkeypatch):
     monkeypatch.setattr(rerank, "validation_checksums", lambda: {"tech_validation_csv": "a" * 64})
     monkeypatch.setattr(rerank.semantic, "active_encoder", lambda: ("folder", "encoder-1"))

@@ -230,6 +230,28 @@ def eval_extraction(
         typer.echo(json.dumps(result))
 
 
+@app.command("eval-rerank")
+def eval_rerank(
+    skillskape_sentences: int | None = typer.Option(
+        None, "--skillskape-sentences", help="Score a fixed-seed sample of SkillSkape dev (default: all 1,230)."
+    ),
+    as_json: bool = typer.Option(False, "--json", help="Last line: the table as a JSON list of rows."),
+) -> None:
+    """Does the second stage carry from one validation source to another? Fits it without each source,
+    and with it (cross-fitted), and scores both against the first stage (about 1 s per SkillSkape sentence)."""
+    from skills_engine.extraction import rerank
+    from skills_engine.extraction.extractor import SkillExtractor
+
+    try:
+        frames = rerank.check_sources(skillskape_sentences)
+        table = rerank.cross_source_check(SkillExtractor(rerank=False).fit(), frames)
+    except (FileNotFoundError, ValueError) as error:
+        _fail(str(error))
+    typer.echo(table.to_string(index=False))
+    if as_json:
+        typer.echo(table.to_json(orient="records"))
+
+
 @app.command("build-model")
 def build_model(
     engine: str = typer.Option("pandas", "--engine", help=ENGINE_HELP),

@@ -29,7 +29,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from skills_engine import config, paths
+from skills_engine import config, intervals, paths
 from skills_engine.atomic import atomic_path
 from skills_engine.data.text import clean_text
 from skills_engine.extraction import evaluate, semantic
@@ -221,15 +221,21 @@ def training_rows(extractor, frame: pd.DataFrame, depth: int = RERANK_DEPTH) -> 
     return out
 
 
-def _metrics(records: list[dict], labels: np.ndarray, reranker: SkillReranker | None) -> dict:
+def _sentence_scores(records: list[dict], labels: np.ndarray, reranker: SkillReranker | None) -> pd.DataFrame:
+    """Each record's RP@5 (percent) and reciprocal rank over its candidates, reordered by ``reranker``."""
     scores = []
     for record in records:
         order = record["candidates"]
         if reranker is not None:
             order = order[np.argsort(-reranker.decision(record["table"]), kind="stable")]
-        scores.append(evaluate.sentence_scores([labels[i] for i in order], record["gold"]))
-    frame = pd.DataFrame(scores)
-    return {"rp@5": round(100 * float(frame["rp@5"].mean()), 2), "mrr": round(float(frame["rr"].mean()), 4)}
+        scores.append(evaluate.sentence_scores([labels[i] for i in order], record["gold"], ks=(5,)))
+    frame = pd.DataFrame(scores, columns=["rp@5", "rr"], dtype=float)
+    return pd.DataFrame({"rp@5": 100 * frame["rp@5"], "mrr": frame["rr"]})
+
+
+def _metrics(records: list[dict], labels: np.ndarray, reranker: SkillReranker | None) -> dict:
+    frame = _sentence_scores(records, labels, reranker)
+    return {"rp@5": round(float(frame["rp@5"].mean()), 2), "mrr": round(float(frame["mrr"].mean()), 4)}
 
 
 def _fit(records: list[dict], depth: int, C: float) -> SkillReranker:
@@ -259,6 +265,106 @@ def fit_reranker(extractor, frames: dict[str, pd.DataFrame], depth: int = RERANK
     kept = len(held_out) > 1 and all(gain(v["reranked"]) > gain(v["first_stage"]) for v in held_out.values())
     model = _fit([r for records in prepared.values() for r in records], depth, C)
     return {"version": RERANK_VERSION, "kept": kept, "held_out": held_out, "model": model.to_dict()}
+
+
+#: Folds of a source in :func:`cross_source_check`: each sentence is scored by a fit that never saw it.
+CROSS_FOLDS = 5
+#: The variants :func:`cross_source_check` scores on every source, in its table's order.
+CROSS_VARIANTS = ("first stage alone", "fitted on the other sources", "fitted on every source")
+
+
+def cross_source_check(
+    extractor,
+    frames: dict[str, pd.DataFrame],
+    folds: int = CROSS_FOLDS,
+    depth: int = RERANK_DEPTH,
+    C: float = RERANK_C,
+    random_state: int = config.RANDOM_STATE,
+) -> pd.DataFrame:
+    """Does what the second stage learns from one source of sentences carry to another?
+
+    Every source in ``frames`` (benchmark-format frames) is scored three ways, on the same
+    candidates: the first stage alone; the second stage fitted on the *other* sources only (what
+    a source it never saw gets: :func:`fit_reranker`'s held-out check); and fitted on the other
+    sources *and* this one, cross-fitted over ``folds`` folds of its sentences so that no sentence
+    is scored by a fit that saw it. Where the second variant loses and the third gains, the
+    sources disagree on how to reorder, and a fit on them all serves neither as well as each
+    source's own.
+
+    Parameters
+    ----------
+    extractor : SkillExtractor
+        A fitted first stage (``rerank=False``).
+    frames : dict of str to pandas.DataFrame
+        Source name -> benchmark-format frame (``sentence``, ``label``); at least two sources.
+    folds : int
+        Folds of each source for the third variant.
+    depth, C : see :class:`SkillReranker`.
+    random_state : int
+        Seed of the folds and of the bootstrap.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per (source, variant): ``n_sentences``, ``rp@5`` (percent, over the top ``depth``
+        candidates) and ``mrr``, and each reranked variant's gain over the first stage with its
+        paired 95% interval over sentences (``rp@5_gain``, ``rp@5_gain_low``, ``rp@5_gain_high``,
+        ``mrr_gain``...; empty for the first stage).
+    """
+    if len(frames) < 2:
+        raise ValueError(f"a cross-source check needs at least two sources, got {sorted(frames)}")
+    prepared = {name: training_rows(extractor, frame, depth) for name, frame in frames.items()}
+    rng = np.random.default_rng(random_state)
+    rows = []
+    for name, records in prepared.items():
+        others = [record for other, rs in prepared.items() if other != name for record in rs]
+        assigned = np.array_split(rng.permutation(len(records)), min(folds, len(records)))
+        cross_fitted = [
+            _sentence_scores(
+                [records[i] for i in fold],
+                extractor.labels_,
+                _fit(others + [records[i] for i in np.setdiff1d(np.arange(len(records)), fold)], depth, C),
+            ).set_index(pd.Index(fold))
+            for fold in assigned
+        ]
+        scored = dict(
+            zip(
+                CROSS_VARIANTS,
+                (
+                    _sentence_scores(records, extractor.labels_, None),
+                    _sentence_scores(records, extractor.labels_, _fit(others, depth, C)),
+                    pd.concat(cross_fitted).sort_index().reset_index(drop=True),
+                ),
+            )
+        )
+        resampling = intervals.cluster_weights(None, len(records), intervals.N_BOOTSTRAP, random_state)
+        for variant, scores in scored.items():
+            row = {"source": name, "variant": variant, "n_sentences": len(records)}
+            row |= {"rp@5": round(float(scores["rp@5"].mean()), 2), "mrr": round(float(scores["mrr"].mean()), 4)}
+            if variant != CROSS_VARIANTS[0]:
+                gains = intervals.paired_gaps(
+                    {variant: scores, CROSS_VARIANTS[0]: scored[CROSS_VARIANTS[0]]}, variant, resampling=resampling
+                ).set_index("metric")
+                for metric in ("rp@5", "mrr"):
+                    digits = 2 if metric == "rp@5" else 4
+                    row |= {
+                        f"{metric}_gain{suffix}": round(float(gains.loc[metric, column]), digits)
+                        for suffix, column in (("", "value"), ("_low", "low"), ("_high", "high"))
+                    }
+            rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def check_sources(max_skillskape_sentences: int | None = None, random_state: int = config.RANDOM_STATE) -> dict:
+    """The validation sources :func:`cross_source_check` compares: the benchmark's two validation
+    files (real advert sentences) and SkillSkape dev (generated sentences; a fixed-seed sample of
+    ``max_skillskape_sentences`` sentences, or all 1,230 with a gold skill when ``None``)."""
+    from skills_engine import getters
+
+    frames = {key.removesuffix("_csv").replace("_", " "): getters.read_skill_benchmark(key) for key in VALIDATION_KEYS}
+    skillskape = evaluate.from_skill_sets(getters.read_skillskape("dev_csv"))
+    frames["skillskape dev"] = evaluate.sample_sentences(skillskape, max_skillskape_sentences, random_state)
+    return frames
 
 
 def validation_checksums() -> dict[str, str]:
