@@ -130,7 +130,8 @@ def test_the_cross_source_check_shows_a_source_the_stage_learned_the_opposite_fr
         "named": _frame([(f"{sentence} {i}", label) for i in range(6) for sentence, label in named]),
         "misleading": _frame([(f"{sentence} {i}", label) for i in range(6) for sentence, label in misleading]),
     }
-    table = rerank.cross_source_check(_FakeExtractor(), frames, folds=3, depth=4, C=1.0)
+    check = rerank.cross_source_check(_FakeExtractor(), frames, folds=3, depth=4, C=1.0)
+    table = check.table
     assert table["variant"].tolist() == list(rerank.CROSS_VARIANTS) * 2
     assert table["n_sentences"].eq(12).all()
     rows = table.set_index(["source", "variant"])
@@ -140,6 +141,8 @@ def test_the_cross_source_check_shows_a_source_the_stage_learned_the_opposite_fr
     assert rows.loc[("named", others), "mrr_gain"] == 0.0  # "misleading" teaches nothing about names
     assert rows.loc[("named", every), "mrr_gain_low"] > 0  # seeing "named" itself does
     assert rows.loc[("named", alone), ["rp@5_gain", "mrr_gain"]].isna().all()
+    overlap = check.coefficients.loc["label_words_in_sentence"]
+    assert overlap["named"] > 0 > overlap["misleading"]  # the two sources reward opposite evidence
     with pytest.raises(ValueError, match="at least two sources"):
         rerank.cross_source_check(_FakeExtractor(), {"named": frames["named"]})
 
@@ -165,8 +168,10 @@ def test_eval_rerank_prints_the_check_and_one_json_line(monkeypatch):
     monkeypatch.setattr(rerank, "check_sources", lambda sentences: frames)
     result = CliRunner().invoke(app, ["eval-rerank", "--json"])
     assert result.exit_code == 0, result.output
-    rows = json.loads(result.output.strip().splitlines()[-1])
-    assert [(row["source"], row["variant"]) for row in rows][:3] == [
+    payload = json.loads(result.output.strip().splitlines()[-1])
+    assert set(payload["coefficients"]) == set(rerank.FEATURE_NAMES)
+    assert set(payload["coefficients"]["log_rank"]) == set(frames)
+    assert [(row["source"], row["variant"]) for row in payload["rows"]][:3] == [
         ("tech validation", variant) for variant in rerank.CROSS_VARIANTS
     ]
     assert "fitted on the other sources" in result.output

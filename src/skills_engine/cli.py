@@ -235,7 +235,7 @@ def eval_rerank(
     skillskape_sentences: int | None = typer.Option(
         None, "--skillskape-sentences", help="Score a fixed-seed sample of SkillSkape dev (default: all 1,230)."
     ),
-    as_json: bool = typer.Option(False, "--json", help="Last line: the table as a JSON list of rows."),
+    as_json: bool = typer.Option(False, "--json", help="Last line: one JSON object, rows and coefficients."),
 ) -> None:
     """Does the second stage carry from one validation source to another? Fits it without each source,
     and with it (cross-fitted), and scores both against the first stage (about 1 s per SkillSkape sentence)."""
@@ -244,12 +244,21 @@ def eval_rerank(
 
     try:
         frames = rerank.check_sources(skillskape_sentences)
-        table = rerank.cross_source_check(SkillExtractor(rerank=False).fit(), frames)
+        check = rerank.cross_source_check(SkillExtractor(rerank=False).fit(), frames)
     except (FileNotFoundError, ValueError) as error:
         _fail(str(error))
-    typer.echo(table.to_string(index=False))
+    typer.echo(check.table.to_string(index=False))
+    typer.echo("\nStandardised coefficients of a fit on each source alone (opposite signs: opposite evidence):")
+    typer.echo(check.coefficients.to_string())
     if as_json:
-        typer.echo(table.to_json(orient="records"))
+        typer.echo(
+            json.dumps(
+                {
+                    "rows": check.table.to_dict(orient="records"),
+                    "coefficients": check.coefficients.to_dict(orient="index"),
+                }
+            )
+        )
 
 
 @app.command("build-model")

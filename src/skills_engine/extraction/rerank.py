@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import json
 import logging
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -267,6 +268,14 @@ def fit_reranker(extractor, frames: dict[str, pd.DataFrame], depth: int = RERANK
     return {"version": RERANK_VERSION, "kept": kept, "held_out": held_out, "model": model.to_dict()}
 
 
+@dataclass(frozen=True)
+class CrossSourceCheck:
+    """What :func:`cross_source_check` measured: the scores table and each source's own coefficients."""
+
+    table: pd.DataFrame
+    coefficients: pd.DataFrame
+
+
 #: Folds of a source in :func:`cross_source_check`: each sentence is scored by a fit that never saw it.
 CROSS_FOLDS = 5
 #: The variants :func:`cross_source_check` scores on every source, in its table's order.
@@ -305,11 +314,13 @@ def cross_source_check(
 
     Returns
     -------
-    pandas.DataFrame
-        One row per (source, variant): ``n_sentences``, ``rp@5`` (percent, over the top ``depth``
-        candidates) and ``mrr``, and each reranked variant's gain over the first stage with its
-        paired 95% interval over sentences (``rp@5_gain``, ``rp@5_gain_low``, ``rp@5_gain_high``,
-        ``mrr_gain``...; empty for the first stage).
+    CrossSourceCheck
+        ``table``: one row per (source, variant): ``n_sentences``, ``rp@5`` (percent, over the top
+        ``depth`` candidates) and ``mrr``, and each reranked variant's gain over the first stage
+        with its paired 95% interval over sentences (``rp@5_gain``, ``rp@5_gain_low``,
+        ``rp@5_gain_high``, ``mrr_gain``...; empty for the first stage). ``coefficients``: the
+        standardised coefficient of every feature (rows, :data:`FEATURE_NAMES`) in a fit on each
+        source alone (columns): where two sources' signs differ, they reward opposite evidence.
     """
     if len(frames) < 2:
         raise ValueError(f"a cross-source check needs at least two sources, got {sorted(frames)}")
@@ -352,7 +363,11 @@ def cross_source_check(
                         for suffix, column in (("", "value"), ("_low", "low"), ("_high", "high"))
                     }
             rows.append(row)
-    return pd.DataFrame(rows)
+    coefficients = pd.DataFrame(
+        {name: _fit(records, depth, C).coef_.round(3) for name, records in prepared.items()},
+        index=pd.Index(FEATURE_NAMES, name="feature"),
+    )
+    return CrossSourceCheck(pd.DataFrame(rows), coefficients)
 
 
 def check_sources(max_skillskape_sentences: int | None = None, random_state: int = config.RANDOM_STATE) -> dict:
