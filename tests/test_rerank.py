@@ -175,6 +175,8 @@ def test_eval_rerank_prints_the_check_and_one_json_line(monkeypatch):
         ("tech validation", variant) for variant in rerank.CROSS_VARIANTS
     ]
     assert "fitted on the other sources" in result.output
+    assert payload["rows"][0]["rp@5_gain"] is None  # the first stage's own row: null, never NaN
+    assert "NaN" not in result.output.strip().splitlines()[-1]
 
 
 def test_the_cache_is_used_only_for_the_encoder_and_data_it_was_fitted_on(tmp_path, monkeypatch):

@@ -254,7 +254,8 @@ def eval_rerank(
         typer.echo(
             json.dumps(
                 {
-                    "rows": check.table.to_dict(orient="records"),
+                    # the first stage's own row has no gain: null, not NaN (which is not JSON)
+                    "rows": check.table.astype(object).where(check.table.notna(), None).to_dict(orient="records"),
                     "coefficients": check.coefficients.to_dict(orient="index"),
                 }
             )

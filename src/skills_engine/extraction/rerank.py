@@ -11,9 +11,12 @@ the first stage's order behind them.
 
 It is kept only if validation says so: :func:`fit_reranker` first fits on one validation file
 and scores the other, both ways, and marks the stage ``kept`` only when both held-out files gain
-(mean of RP@5 and 100 x MRR). A cross-encoder fine-tuned from MiniLM was tried first: on these
-two cores a training step of 32 pairs took 4-17 s and its loss had not moved after 50 steps, so it
-did not fit the build's budget (see the model card).
+(mean of RP@5 and 100 x MRR). SkillSkape dev, a third validation source whose sentences are
+generated rather than taken from adverts, is not part of that rule: :func:`cross_source_check`
+(``skills-engine eval-rerank``) measures how a fit on each source carries to the others, and
+shows it rewarding the opposite evidence (see the model card). A cross-encoder fine-tuned from
+MiniLM was tried first: on these two cores a training step of 32 pairs took 4-17 s and its loss
+had not moved after 50 steps, so it did not fit the build's budget (see the model card).
 
 The fit depends on the active encoder, so it is cached per encoder as JSON under
 ``paths.encoder_dir()`` with the encoder's id and the validation files' sha256; a change of either
@@ -289,7 +292,7 @@ def cross_source_check(
     depth: int = RERANK_DEPTH,
     C: float = RERANK_C,
     random_state: int = config.RANDOM_STATE,
-) -> pd.DataFrame:
+) -> CrossSourceCheck:
     """Does what the second stage learns from one source of sentences carry to another?
 
     Every source in ``frames`` (benchmark-format frames) is scored three ways, on the same
