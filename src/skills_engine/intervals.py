@@ -178,11 +178,12 @@ def format_lead(value: float | None, low: float | None, high: float | None, deci
 
     >>> format_lead(0.031, 0.01, 0.05, 1, scale=100), format_lead(-4.123, -5.2, -3.05, 2)
     ('+3.1 [+1.0, +5.0]', '\u22124.12 [\u22125.20, \u22123.05]')
-    >>> format_lead(0.5, None, 1.0, 2), format_lead(float("nan"), 0.0, 1.0, 2)
-    ('–', '–')
+    >>> format_lead(0.5, None, 1.0, 2), format_lead(float("nan"), 0.0, 1.0, 2), format_lead(-0.0004, -0.01, 0.01, 1, 100)
+    ('–', '–', '+0.0 [\u22121.0, +1.0]')
     """
     figures = (value, low, high)
     if any(figure is None or np.isnan(float(figure)) for figure in figures):
         return NO_LEAD
-    value, low, high = (float(figure) * scale for figure in figures)
+    # + 0.0 turns a figure that rounds to nothing from "-0.0" into "+0.0"
+    value, low, high = (round(float(figure) * scale, decimals) + 0.0 for figure in figures)
     return f"{value:+.{decimals}f} [{low:+.{decimals}f}, {high:+.{decimals}f}]".replace("-", MINUS)
