@@ -232,9 +232,7 @@ def eval_extraction(
 
 @app.command("eval-rerank")
 def eval_rerank(
-    skillskape_sentences: int | None = typer.Option(
-        None, "--skillskape-sentences", help="Score a fixed-seed sample of SkillSkape dev (default: all 1,230)."
-    ),
+    skillskape_sentences: int | None = typer.Option(None, help="A fixed-seed sample of SkillSkape dev (all 1,230)."),
     as_json: bool = typer.Option(False, "--json", help="Last line: one JSON object, rows and coefficients."),
 ) -> None:
     """Does the second stage carry from one validation source to another? Fits it without each source,
@@ -247,19 +245,9 @@ def eval_rerank(
         check = rerank.cross_source_check(SkillExtractor(rerank=False).fit(), frames)
     except (FileNotFoundError, ValueError) as error:
         _fail(str(error))
-    typer.echo(check.table.to_string(index=False))
-    typer.echo("\nStandardised coefficients of a fit on each source alone (opposite signs: opposite evidence):")
-    typer.echo(check.coefficients.to_string())
+    typer.echo(check.describe())
     if as_json:
-        typer.echo(
-            json.dumps(
-                {
-                    # the first stage's own row has no gain: null, not NaN (which is not JSON)
-                    "rows": check.table.astype(object).where(check.table.notna(), None).to_dict(orient="records"),
-                    "coefficients": check.coefficients.to_dict(orient="index"),
-                }
-            )
-        )
+        typer.echo(json.dumps(check.to_dict()))
 
 
 @app.command("build-model")

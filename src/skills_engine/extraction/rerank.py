@@ -278,6 +278,21 @@ class CrossSourceCheck:
     table: pd.DataFrame
     coefficients: pd.DataFrame
 
+    def describe(self) -> str:
+        """Both tables as text, for a terminal."""
+        return (
+            self.table.to_string(index=False)
+            + "\n\nStandardised coefficients of a fit on each source alone (opposite signs: opposite evidence):\n"
+            + self.coefficients.to_string()
+        )
+
+    def to_dict(self) -> dict:
+        """JSON-ready: ``rows`` (``None``, never NaN, for the first stage's own gain) and ``coefficients``."""
+        return {
+            "rows": self.table.astype(object).where(self.table.notna(), None).to_dict(orient="records"),
+            "coefficients": self.coefficients.to_dict(orient="index"),
+        }
+
 
 #: Folds of a source in :func:`cross_source_check`: each sentence is scored by a fit that never saw it.
 CROSS_FOLDS = 5
