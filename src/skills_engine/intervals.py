@@ -24,7 +24,7 @@ from skills_engine.config import RANDOM_STATE
 N_BOOTSTRAP = 1_000
 #: What a lead without a figure or an interval reads as (as every reader table prints a missing value).
 NO_LEAD = "–"
-#: The minus sign of a negative lead (U+2212), as the reader tables print negative figures.
+#: The minus sign (U+2212) of every negative figure a reader sees: lead tables and reader tables alike.
 MINUS = "\u2212"
 
 

@@ -369,15 +369,14 @@ def cross_source_check(
         resampling = intervals.cluster_weights(None, len(records), intervals.N_BOOTSTRAP, random_state)
         for variant, scores in scored.items():
             row = {"source": name, "variant": variant, "n_sentences": len(records)}
-            row |= {"rp@5": round(float(scores["rp@5"].mean()), 2), "mrr": round(float(scores["mrr"].mean()), 4)}
+            row |= {metric: evaluate._rounded(metric, scores[metric].mean()) for metric in ("rp@5", "mrr")}
             if variant != CROSS_VARIANTS[0]:
                 gains = intervals.paired_gaps(
                     {variant: scores, CROSS_VARIANTS[0]: scored[CROSS_VARIANTS[0]]}, variant, resampling=resampling
                 ).set_index("metric")
                 for metric in ("rp@5", "mrr"):
-                    digits = 2 if metric == "rp@5" else 4
                     row |= {
-                        f"{metric}_gain{suffix}": round(float(gains.loc[metric, column]), digits)
+                        f"{metric}_gain{suffix}": evaluate._rounded(metric, gains.loc[metric, column])
                         for suffix, column in (("", "value"), ("_low", "low"), ("_high", "high"))
                     }
             rows.append(row)

@@ -20,12 +20,14 @@ from collections.abc import Iterable, Mapping
 import numpy as np
 import pandas as pd
 
+# the minus sign of negative figures (U+2212), wider and clearer than a hyphen: one definition,
+# shared with the lead tables' formatter
+from skills_engine.intervals import MINUS
+
 #: What a withheld or missing value reads as.
 MISSING = "–"
 #: What a value withheld by a publication rule reads as (see ``suppressed`` of :func:`reader_table`).
 SUPPRESSED = "suppressed"
-#: The minus sign of negative figures (U+2212), wider and clearer than a hyphen.
-MINUS = "−"
 #: Most decimals shown for a plain number: more digits than the data can support are noise.
 MAX_DECIMALS = 2
 #: CSS class of every reader table (styled by the site's ``styles.css``).
