@@ -47,6 +47,9 @@ WIDTH_SLACK_PX = 2
 #: carrying more digits than any figure here can support.
 RAW_MISSING = re.compile(r"\bnan\b|\bNaN\b|\bNaT\b|<NA>|\bNone\b(?!\s+[a-z])")
 LONG_FLOAT = re.compile(r"(?<![\w.:/-])\d+\.\d{4,}(?![\w.])")
+#: A negative figure written with a hyphen instead of the true minus (U+2212) every table and
+#: sentence uses: a decimal or a percentage right after a hyphen that joins no word or number.
+HYPHEN_MINUS_FIGURE = re.compile(r"(?<![\w.\-–/])-\d[\d,]*(?:\.\d+%?|%)")
 #: Identifiers that look like long floats but are not figures (arXiv ids, versions in links).
 NOT_FIGURES = re.compile(r"arXiv:\s*\d+\.\d+|https?://\S+")
 
@@ -149,16 +152,17 @@ def real_server(real_site) -> Iterator[str]:
 
 
 def _visible_problems(text: str) -> list[str]:
-    """Raw missing values and over-long floats in a page's visible text.
+    """Raw missing values, over-long floats and hyphen-signed figures in a page's visible text.
 
-    >>> _visible_problems("LQ 1.34 [1.15–1.52], share 12.3%, see arXiv:2505.24640")
+    >>> _visible_problems("LQ 1.34 [1.15–1.52], share 12.3%, change −27.9%, 2013-2020, top-5, see arXiv:2505.24640")
     []
-    >>> _visible_problems("median nan and ratio 0.123456; None")
-    ['nan', '0.123456', 'None']
+    >>> _visible_problems("median nan and ratio 0.123456; None; changed -27.9% (lead -1.5 points, -3%)")
+    ['nan', '0.123456', 'None', '-27.9%', '-1.5', '-3%']
     """
     cleaned = NOT_FIGURES.sub(" ", text)
     found = [(m.start(), m.group()) for m in RAW_MISSING.finditer(cleaned)]
     found += [(m.start(), m.group()) for m in LONG_FLOAT.finditer(cleaned)]
+    found += [(m.start(), m.group()) for m in HYPHEN_MINUS_FIGURE.finditer(cleaned)]
     return [word for _, word in sorted(found)]
 
 
@@ -311,7 +315,7 @@ def test_the_engines_lead_is_published_with_paired_employer_intervals(real_proje
     assert len(re.findall(r"[+−]\d+\.\d \[[+−]\d+\.\d, [+−]\d+\.\d\]", card)) >= len(payload["gaps"])
     page = next(p for p in _report_pages(real_site) if p.name.startswith("03_"))
     text = " ".join(LexborHTMLParser(page.read_text(encoding="utf-8")).text().split())
-    assert re.search(r"Full adverts: this project .* a lead of [+-]\d+\.\d points \(paired 95% interval", text)
+    assert re.search(r"Full adverts: this project .* a lead of [+−]\d+\.\d points \(paired 95% interval", text)
     assert "5-skill queries: this project" in text and "Goal (≥ 3 points, non-overlapping)" in text
     assert "The engine's top-5 lead over each method" in text
 

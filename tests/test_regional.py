@@ -74,6 +74,21 @@ def test_tile_grid_places_every_region_once():
     assert grid["value"].isna().sum() == 11
 
 
+def test_tile_map_writes_a_fall_with_a_true_minus_and_a_withheld_region_as_suppressed():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    _, ax = plt.subplots()
+    changes = pd.Series({"North East": -0.279, "Wales": 0.04, "London": -0.001})
+    tiles.plot_tile_map(changes, ax=ax, fmt=lambda change: growth.format_change(change, decimals=0), center=0.0)
+    written = {text.get_text() for text in ax.texts}
+    plt.close("all")
+    assert {"\u221228%", "+4%", "0%", "suppressed"} <= written
+    assert not any(text.startswith("-") for text in written)
+
+
 def test_regions_table_suppresses_small_regions(adverts):
     table = comparison.regions_table(adverts).set_index("region")
     assert list(table.index) == list(REGIONS)

@@ -18,7 +18,8 @@ LONG_FLOAT = re.compile(r"\d+\.\d{4,}")
 def _cells(styler) -> tuple[list[str], list[list[str]], HTMLParser]:
     tree = HTMLParser(styler.to_html())
     header = [th.text(strip=True) for th in tree.css("thead th")]
-    rows = [[td.text(strip=True) for td in tr.css("td, th")] for tr in tree.css("tbody tr")]
+    # a cell's text as a browser shows it: an interval sits in its own span after a space
+    rows = [[" ".join(td.text().split()) for td in tr.css("td, th")] for tr in tree.css("tbody tr")]
     return header, rows, tree
 
 
@@ -85,6 +86,24 @@ def test_html_has_no_index_a_caption_and_the_reader_class(frame):
     assert not re.search(r"\b(nan|NaN|None|NaT)\b|<NA>", text)
     assert not LONG_FLOAT.search(text)
     assert "overflow-x: auto" in tree.css_first("style").text()  # wide tables scroll, in any page
+
+
+def test_a_cell_may_break_before_its_interval_but_never_inside_it(frame):
+    shown = reader_table(
+        frame.assign(lead=["+1.5 [+0.5, +2.6]", "nurse [band 5] x", None]),
+        {"occupation": "Occupation", "lq_ci": "LQ", "share_ci": "Share", "lead": "Lead"},
+        intervals={"lq_ci": ("lq", "lq_low", "lq_high")},
+        percent_intervals={"share_ci": ("share", "lq_low", "lq_high")},
+        figures=["lead"],
+    )
+    _, _, tree = _cells(shown)
+    kept_whole = [span.text() for span in tree.css("td span.interval")]
+    assert kept_whole == ["[1.15–1.52]", "[115.0%–152.5%]", "[+0.5, +2.6]", "[0.70–1.01]", "[70.0%–101.0%]"]
+    for span in tree.css("td span.interval"):
+        assert span.parent.text().split(" [")[0].strip()  # the estimate stays outside, free to wrap
+    style = tree.css_first("style").text()
+    assert re.search(r"span\.interval \{\s*white-space: nowrap;", style)
+    assert shown.data["LQ"].iloc[0] == "1.34 [1.15–1.52]"  # the table's text is untouched
 
 
 def test_percents_never_show_more_than_one_decimal_and_numbers_at_most_three():

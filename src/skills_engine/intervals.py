@@ -159,6 +159,34 @@ def paired_gaps(
     return pd.concat(rows, ignore_index=True)[columns]
 
 
+def format_signed(value: float | None, spec: str = ".1f") -> str:
+    """One signed figure as a reader sees it, in tables and prose alike: "+" or a true minus.
+
+    Parameters
+    ----------
+    value : float or None
+        The figure; missing (``None`` or NaN) reads :data:`NO_LEAD`.
+    spec : str
+        Its format specification without the sign (``".1f"``, ``".1%"``).
+
+    Returns
+    -------
+    str
+        ``+1.5%`` or ``−27.9%``; a figure that rounds to nothing reads ``0.0``, unsigned.
+
+    >>> format_signed(-0.279, ".1%"), format_signed(0.015, ".1%"), format_signed(-0.0004, ".1f")
+    ('−27.9%', '+1.5%', '0.0')
+    >>> format_signed(None), format_signed(float("nan"), ".0%")
+    ('–', '–')
+    """
+    if value is None or np.isnan(float(value)):
+        return NO_LEAD
+    text = f"{float(value):+{spec}}"
+    if not any(digit in text for digit in "123456789"):
+        return text[1:]  # a figure shown as zero has no direction: "-0.0" would read as a loss
+    return MINUS + text[1:] if text.startswith("-") else text
+
+
 def format_lead(value: float | None, low: float | None, high: float | None, decimals: int, scale: float = 1.0) -> str:
     """A lead and its paired interval as one signed string, the rendering of every lead table.
 
@@ -174,16 +202,15 @@ def format_lead(value: float | None, low: float | None, high: float | None, deci
     Returns
     -------
     str
-        ``+2.45 [+0.30, +4.62]``; a negative figure carries a true minus (:data:`MINUS`).
+        ``+2.45 [+0.30, +4.62]``; each figure signed by :func:`format_signed`.
 
     >>> format_lead(0.031, 0.01, 0.05, 1, scale=100), format_lead(-4.123, -5.2, -3.05, 2)
-    ('+3.1 [+1.0, +5.0]', '\u22124.12 [\u22125.20, \u22123.05]')
+    ('+3.1 [+1.0, +5.0]', '−4.12 [−5.20, −3.05]')
     >>> format_lead(0.5, None, 1.0, 2), format_lead(float("nan"), 0.0, 1.0, 2), format_lead(-0.0004, -0.01, 0.01, 1, 100)
-    ('–', '–', '+0.0 [\u22121.0, +1.0]')
+    ('–', '–', '0.0 [−1.0, +1.0]')
     """
     figures = (value, low, high)
     if any(figure is None or np.isnan(float(figure)) for figure in figures):
         return NO_LEAD
-    # + 0.0 turns a figure that rounds to nothing from "-0.0" into "+0.0"
-    value, low, high = (round(float(figure) * scale, decimals) + 0.0 for figure in figures)
-    return f"{value:+.{decimals}f} [{low:+.{decimals}f}, {high:+.{decimals}f}]".replace("-", MINUS)
+    shown, shown_low, shown_high = (format_signed(float(figure) * scale, f".{decimals}f") for figure in figures)
+    return f"{shown} [{shown_low}, {shown_high}]"

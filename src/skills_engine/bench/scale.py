@@ -29,7 +29,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from skills_engine import config
+from skills_engine import config, intervals
 from skills_engine.bench.memory import peak_memory_mb
 
 MULTIPLES = (1, 4, 16)
@@ -286,7 +286,13 @@ def targets(result: dict) -> pd.DataFrame:
             )
         )
         growth = mine["peak_memory_mb"].iloc[-1] - mine["peak_memory_mb"].iloc[0]
-        rows.append((f"{engine}: driver peak memory from smallest to largest corpus", f"{growth:+.0f} MB", None))
+        rows.append(
+            (
+                f"{engine}: driver peak memory from smallest to largest corpus",
+                f"{intervals.format_signed(growth, '.0f')} MB",
+                None,
+            )
+        )
     largest = table.loc[table["multiple"] == table["multiple"].max()].set_index("engine")["seconds"]
     if {"pandas", "spark"} <= set(largest.index):
         ratio = largest["spark"] / largest["pandas"]

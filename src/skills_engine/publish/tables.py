@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import numbers
+import re
 from collections.abc import Iterable, Mapping
 
 import numpy as np
@@ -22,7 +23,7 @@ import pandas as pd
 
 # the minus sign of negative figures (U+2212), wider and clearer than a hyphen: one definition,
 # shared with the lead tables' formatter
-from skills_engine.intervals import MINUS
+from skills_engine.intervals import MINUS, format_signed
 
 #: What a withheld or missing value reads as.
 MISSING = "–"
@@ -32,12 +33,19 @@ SUPPRESSED = "suppressed"
 MAX_DECIMALS = 2
 #: CSS class of every reader table (styled by the site's ``styles.css``).
 TABLE_CLASS = "reader-table"
+#: CSS class of the span that keeps an interval on one line.
+INTERVAL_CLASS = "interval"
 #: Inline rules the table carries, so it scrolls sideways instead of overflowing, in any page.
 TABLE_STYLES = [
     {"selector": "", "props": [("display", "block"), ("max-width", "100%"), ("overflow-x", "auto")]},
     {"selector": "caption", "props": [("caption-side", "bottom"), ("text-align", "left")]},
     {"selector": "td, th", "props": [("padding", "0.25rem 0.6rem")]},
+    # a narrow column may break a cell between its estimate and its interval, never inside the
+    # brackets ("72.2% [69.8%–" over "74.7%]"); a whole cell kept on one line pushes columns off the page
+    {"selector": f"span.{INTERVAL_CLASS}", "props": [("white-space", "nowrap")]},
 ]
+#: An interval at the end of a cell: ``[1.15–1.52]`` or ``[+0.5, +2.6]``.
+TRAILING_INTERVAL = re.compile(r"^(?P<estimate>.+) (?P<interval>\[[^\[\]]+\])$")
 
 
 def _minus(text: str) -> str:
@@ -63,15 +71,13 @@ def format_percent(value: object, decimals: int = 1, signed: bool = False) -> st
 
     >>> format_percent(0.1234), format_percent(-0.05, signed=True), format_percent(0.031, signed=True)
     ('12.3%', '−5.0%', '+3.1%')
-    >>> format_percent(None), format_percent(-0.0001, signed=True)
-    ('–', '0.0%')
+    >>> format_percent(None), format_percent(-0.0001, signed=True), format_percent(-0.0001), format_percent(-0.05)
+    ('–', '0.0%', '0.0%', '−5.0%')
     """
     if _missing(value):
         return MISSING
-    digits = min(decimals, 1)
-    if round(float(value) * 100, digits) == 0:  # no sign on a change that rounds to nothing
-        return f"{0:.{digits}%}"
-    return _minus(f"{float(value):{'+' if signed else ''}.{digits}%}")
+    shown = format_signed(value, f".{min(decimals, 1)}%")
+    return shown if signed else shown.removeprefix("+")
 
 
 def format_money(value: object) -> str:
@@ -175,6 +181,18 @@ def _formatted_column(series: pd.Series, formatter, decimals: int) -> pd.Series:
         integral = bool(np.all(np.mod(finite, 1) == 0))
         return series.map(format_count if integral else lambda v: format_number(v, decimals))
     return series.map(lambda v: format_value(v, decimals))
+
+
+def _interval_kept_whole(text: object) -> object:
+    """A cell's HTML, its trailing interval in a span that does not break (see :data:`TABLE_STYLES`).
+
+    >>> _interval_kept_whole("72.2% [69.8%–74.7%]"), _interval_kept_whole("nurse")
+    ('72.2% <span class="interval">[69.8%–74.7%]</span>', 'nurse')
+    """
+    found = TRAILING_INTERVAL.match(text) if isinstance(text, str) else None
+    if found is None:
+        return text
+    return f'{found["estimate"]} <span class="{INTERVAL_CLASS}">{found["interval"]}</span>'
 
 
 def _right_aligned(position: int) -> dict:
@@ -310,5 +328,6 @@ def reader_table(
         .set_uuid(digest)
         .set_table_attributes(f'class="{TABLE_CLASS}" data-quarto-disable-processing="true"')
         .set_table_styles(TABLE_STYLES + [_right_aligned(i) for i in numeric])
+        .format(_interval_kept_whole)
     )
     return styler.set_caption(caption) if caption else styler

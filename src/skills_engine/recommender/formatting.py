@@ -22,7 +22,7 @@ def _money(value) -> str:
 
 
 def _percent(value) -> str:
-    return "—" if value is None else f"{value:+.1%}"
+    return "—" if value is None else intervals.format_signed(value, ".1%")
 
 
 def _salary_basis(salary: dict, count_key: str) -> str:
@@ -86,21 +86,31 @@ def format_answer(answer: dict) -> str:
     return "\n".join(lines)
 
 
+def format_points(share: float | None) -> str:
+    """A difference of two shares in percentage points, signed as every lead is.
+
+    >>> format_points(0.0412), format_points(-0.005), format_points(None)
+    ('+4.1', '\u22120.5', '–')
+    """
+    return intervals.format_signed(None if share is None else share * 100, ".1f")
+
+
 def lead_sentence(label: str, lead: dict, method_names: Mapping[str, str]) -> str:
     """The evaluation's verdict for one query set (:func:`.evaluation.lead_over_best`), in Markdown.
 
     >>> lead = {"best": "knn", "value": 0.75, "low": 0.72, "high": 0.78, "best_value": 0.71, "best_low": 0.68,
-    ...     "best_high": 0.74, "lead": 0.04, "lead_low": 0.02, "lead_high": 0.05, "separate": False, "met": False}
+    ...     "best_high": 0.74, "lead": 0.04, "lead_low": -0.005, "lead_high": 0.05, "separate": False, "met": False}
     >>> print(lead_sentence("5-skill queries", lead, {"knn": "Nearest adverts"}))  # doctest: +NORMALIZE_WHITESPACE
     5-skill queries: this project **75.0%** [72.0%, 78.0%] top-5 against the best other method, Nearest adverts,
-    **71.0%** [68.0%, 74.0%]: a lead of **+4.0 points** (paired 95% interval +2.0 to +5.0); separate intervals
+    **71.0%** [68.0%, 74.0%]: a lead of **+4.0 points** (paired 95% interval −0.5 to +5.0); separate intervals
     overlap. Goal (≥ 3 points, non-overlapping): **not met**.
     """
+
     return (
         f"{label}: this project **{lead['value']:.1%}** [{lead['low']:.1%}, {lead['high']:.1%}] top-5 against the best "
         f"other method, {method_names.get(lead['best'], lead['best'])}, **{lead['best_value']:.1%}** "
-        f"[{lead['best_low']:.1%}, {lead['best_high']:.1%}]: a lead of **{lead['lead'] * 100:+.1f} points** "
-        f"(paired 95% interval {lead['lead_low'] * 100:+.1f} to {lead['lead_high'] * 100:+.1f}); separate intervals "
+        f"[{lead['best_low']:.1%}, {lead['best_high']:.1%}]: a lead of **{format_points(lead['lead'])} points** "
+        f"(paired 95% interval {format_points(lead['lead_low'])} to {format_points(lead['lead_high'])}); separate intervals "
         f"{'do not overlap' if lead['separate'] else 'overlap'}. Goal (≥ {GOAL_LEAD * 100:.0f} points, non-overlapping): "
         f"**{'met' if lead['met'] else 'not met'}**."
     )

@@ -8,11 +8,34 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from skills_engine import intervals
 from skills_engine.occupations.sectors import sector_for_isco
 
 #: Days averaged when reading a level off the daily Indeed index: a 28-day mean smooths the
 #: weekly cycle and holiday dips that make single days misleading.
 INDEX_SMOOTHING_DAYS = 28
+
+
+def format_change(change: float | None, decimals: int = 1) -> str:
+    """A change in postings as a reader sees it, in prose, titles and tiles alike.
+
+    Parameters
+    ----------
+    change : float or None
+        The change as a share (``-0.279`` for a fall of 27.9%); missing reads "–".
+    decimals : int
+        Decimals of the percentage.
+
+    Returns
+    -------
+    str
+        Signed by :func:`skills_engine.intervals.format_signed`: a true minus, and ``0%`` for a
+        change that rounds to nothing.
+
+    >>> format_change(-0.279), format_change(0.0412, decimals=0), format_change(-0.001, decimals=0)
+    ('\u221227.9%', '+4%', '0%')
+    """
+    return intervals.format_signed(change, f".{decimals}%")
 
 
 def smoothed_index(series: pd.DataFrame, days: int = INDEX_SMOOTHING_DAYS) -> pd.DataFrame:

@@ -4,6 +4,8 @@ needs no boundary files.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import pandas as pd
 
@@ -39,16 +41,21 @@ def plot_tile_map(
     values: pd.Series,
     ax=None,
     title: str = "",
-    fmt: str = "{:.0%}",
+    fmt: str | Callable[[float], str] = "{:.0%}",
     cmap: str = "RdBu",
     center: float | None = None,
     highlight: str | None = None,
 ):
-    """Draw the twelve regions as a tile grid coloured by ``values`` (a Series indexed by region)."""
+    """Draw the twelve regions as a tile grid coloured by ``values`` (a Series indexed by region).
+
+    ``fmt`` writes each tile's figure: a format string, or a function such as
+    :func:`.growth.format_change` for signed changes with a true minus.
+    """
     import matplotlib.pyplot as plt
     from matplotlib.colors import Normalize, TwoSlopeNorm
 
     grid = tile_grid(values)
+    write = fmt if callable(fmt) else fmt.format
     if ax is None:
         _, ax = plt.subplots(figsize=(6, 6))
     finite = grid["value"].dropna()
@@ -74,7 +81,7 @@ def plot_tile_map(
         label = (
             tile["region"].replace(" and The ", "\n& the ").replace(" of ", "\nof ").replace("Northern ", "Northern\n")
         )
-        value = "suppressed" if pd.isna(tile["value"]) else fmt.format(tile["value"])
+        value = "suppressed" if pd.isna(tile["value"]) else write(tile["value"])
         red, green, blue = (0.87, 0.87, 0.87) if isinstance(colour, str) else colour[:3]
         ink = "white" if 0.299 * red + 0.587 * green + 0.114 * blue < 0.5 else "black"
         ax.text(tile["col"] + 0.475, -tile["row"] + 0.55, label, ha="center", va="center", fontsize=7, color=ink)
