@@ -201,6 +201,24 @@ def test_report_pages_read_cleanly_in_a_browser(chromium, real_site, real_server
     assert not failures, json.dumps(failures, indent=1, ensure_ascii=False)
 
 
+@pytest.mark.mirror
+def test_no_page_of_the_real_site_signs_a_figure_with_a_hyphen(real_site):
+    """Tables, sentences, headline figures and the generated pages (front page, regions) all write
+    a negative figure with the true minus; the folded notebook code is not read."""
+    hyphenated = {}
+    for page in sorted(real_site.rglob("*.html")):
+        tree = LexborHTMLParser(page.read_text(encoding="utf-8"))
+        for hidden in tree.css("script, style, pre.cell-code"):
+            hidden.decompose()
+        text = (tree.css_first("main") or tree.body).text(separator=" ")
+        found = HYPHEN_MINUS_FIGURE.findall(NOT_FIGURES.sub(" ", text))
+        if found:
+            hyphenated[page.relative_to(real_site).as_posix()] = found[:5]
+    assert not hyphenated, hyphenated
+    front = (real_site / "index.html").read_text(encoding="utf-8")
+    assert re.search(r"[+−]\d+\.\d%", front), "the front page shows no signed change at all"
+
+
 #: Column headings of published tables that hold counts of adverts or employers.
 COUNT_HEADING = re.compile(r"^(adverts|employers|priced adverts|adverts with|n\b)", re.IGNORECASE)
 
