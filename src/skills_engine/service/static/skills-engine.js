@@ -50,10 +50,13 @@
   }
 
   function money(value) { return value === null || value === undefined ? "—" : "£" + Math.round(value).toLocaleString("en-GB"); }
+  // A signed change as every page of the project writes it (skills_engine.intervals.format_signed):
+  // "+" or a true minus (U+2212), and no sign on a change that rounds to zero.
   function percent(value) {
     if (value === null || value === undefined) return "—";
-    var p = (value * 100).toFixed(1);
-    return (value >= 0 ? "+" : "") + p + "%";
+    var p = Math.abs(value * 100).toFixed(1);
+    if (Number(p) === 0) return p + "%";
+    return (value > 0 ? "+" : "\u2212") + p + "%";
   }
 
   // --- backends ------------------------------------------------------------------------------
