@@ -39,12 +39,13 @@ INTERVAL_CLASS = "interval"
 TABLE_STYLES = [
     {"selector": "", "props": [("display", "block"), ("max-width", "100%"), ("overflow-x", "auto")]},
     {"selector": "caption", "props": [("caption-side", "bottom"), ("text-align", "left")]},
-    # narrow side padding: notebook 03's six-column table of intervals then fits the page's column
-    {"selector": "td, th", "props": [("padding", "0.25rem 0.45rem")]},
+    # narrow side padding: notebook 02's benchmark table and notebook 03's six-column table, their
+    # intervals whole, then fit the page's column (measured in Chromium at a 1,280 px window)
+    {"selector": "td, th", "props": [("padding", "0.25rem 0.4rem")]},
     # a narrow column may break a cell between its estimate and its interval, never inside the
     # brackets ("72.2% [69.8%–" over "74.7%]"); a whole cell kept on one line pushes columns off
     # the page. The interval, secondary to the estimate, is set a little smaller.
-    {"selector": f"span.{INTERVAL_CLASS}", "props": [("white-space", "nowrap"), ("font-size", "0.9em")]},
+    {"selector": f"span.{INTERVAL_CLASS}", "props": [("white-space", "nowrap"), ("font-size", "0.85em")]},
 ]
 #: An interval at the end of a cell: ``[1.15–1.52]`` or ``[+0.5, +2.6]``.
 TRAILING_INTERVAL = re.compile(r"^(?P<estimate>.+) (?P<interval>\[[^\[\]]+\])$")

@@ -105,7 +105,6 @@ def lead_sentence(label: str, lead: dict, method_names: Mapping[str, str]) -> st
     **71.0%** [68.0%, 74.0%]: a lead of **+4.0 points** (paired 95% interval −0.5 to +5.0); separate intervals
     overlap. Goal (≥ 3 points, non-overlapping): **not met**.
     """
-
     return (
         f"{label}: this project **{lead['value']:.1%}** [{lead['low']:.1%}, {lead['high']:.1%}] top-5 against the best "
         f"other method, {method_names.get(lead['best'], lead['best'])}, **{lead['best_value']:.1%}** "
