@@ -114,6 +114,16 @@ def test_percents_never_show_more_than_one_decimal_and_numbers_at_most_three():
     assert tables.format_percent(-0.0001, signed=True) == "0.0%"
 
 
+def test_every_kind_of_figure_signs_a_loss_with_a_true_minus_before_its_unit_and_leaves_zero_unsigned():
+    losses = pd.DataFrame({"change": [-1500.0, -0.4], "share": [-0.052, -0.0001], "pay": [-1500.0, -0.4]})
+    shown = tables.reader_table(losses, counts=["change"], signed_percents=["share"], money=["pay"])
+    _, rows, _ = _cells(shown)
+    # "£-1,500" was how a negative amount read: the sign sat after the pound sign, out of sight
+    # of a check on the first character
+    assert rows == [["−1,500", "−5.2%", "−£1,500"], ["0", "0.0%", "£0"]]
+    assert not any("-" in cell for row in rows for cell in row)
+
+
 def test_named_index_becomes_a_column_and_suppressed_rows_say_so(frame):
     pivot = frame.set_index("occupation").rename_axis("job")[["adverts", "median_gbp", "suppressed"]].iloc[:2]
     header, rows, _ = _cells(reader_table(pivot, {"job": "Job", "adverts": "Adverts"}, counts=["adverts"]))

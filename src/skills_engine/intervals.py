@@ -159,6 +159,35 @@ def paired_gaps(
     return pd.concat(rows, ignore_index=True)[columns]
 
 
+def format_figure(value: float, spec: str = ".1f", signed: bool = False, prefix: str = "") -> str:
+    """One figure as a reader sees it: a true minus when negative, no sign when it rounds to zero.
+
+    Parameters
+    ----------
+    value : float
+        The figure (missing values are the caller's: :func:`format_signed` reads them as a dash).
+    spec : str
+        Its format specification without the sign (``",.0f"``, ``".1%"``).
+    signed : bool
+        Mark a positive figure with "+" (changes and leads); a negative one always has its minus.
+    prefix : str
+        A unit written before the digits and after the sign: ``"£"`` gives ``−£5``, never ``£-5``.
+
+    Returns
+    -------
+    str
+        ``−£1,200``, ``+3.1%`` or ``0.0``.
+
+    >>> format_figure(-1200, ",.0f", prefix="£"), format_figure(0.031, ".1%", signed=True), format_figure(-0.04)
+    ('−£1,200', '+3.1%', '0.0')
+    """
+    digits = f"{abs(float(value)):{spec}}"
+    if not any(digit in digits for digit in "123456789"):
+        return prefix + digits  # a figure shown as zero has no direction: "-0.0" would read as a loss
+    sign = MINUS if value < 0 else ("+" if signed else "")
+    return sign + prefix + digits
+
+
 def format_signed(value: float | None, spec: str = ".1f") -> str:
     """One signed figure as a reader sees it, in tables and prose alike: "+" or a true minus.
 
@@ -181,10 +210,7 @@ def format_signed(value: float | None, spec: str = ".1f") -> str:
     """
     if value is None or np.isnan(float(value)):
         return NO_LEAD
-    text = f"{float(value):+{spec}}"
-    if not any(digit in text for digit in "123456789"):
-        return text[1:]  # a figure shown as zero has no direction: "-0.0" would read as a loss
-    return MINUS + text[1:] if text.startswith("-") else text
+    return format_figure(value, spec, signed=True)
 
 
 def format_lead(value: float | None, low: float | None, high: float | None, decimals: int, scale: float = 1.0) -> str:

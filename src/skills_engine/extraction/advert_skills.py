@@ -104,4 +104,6 @@ def build_advert_skills(
     derived = title_derived_skills(
         without_text, occupations_of_adverts, getters.read_occupation_skills(), getters.read_esco_skills()
     )
-    return pd.concat([extracted, derived], ignore_index=True)
+    # an empty part would take part in the columns' dtypes, which pandas is deprecating
+    filled = [part for part in (extracted, derived) if len(part)]
+    return pd.concat(filled or [extracted], ignore_index=True)

@@ -21,9 +21,9 @@ from collections.abc import Iterable, Mapping
 import numpy as np
 import pandas as pd
 
-# the minus sign of negative figures (U+2212), wider and clearer than a hyphen: one definition,
-# shared with the lead tables' formatter
-from skills_engine.intervals import MINUS, format_signed
+# one rule for every figure a reader sees (a true minus, U+2212, and no sign on a zero), shared
+# with the lead tables' formatter
+from skills_engine.intervals import format_figure
 
 #: What a withheld or missing value reads as.
 MISSING = "–"
@@ -51,22 +51,13 @@ TABLE_STYLES = [
 TRAILING_INTERVAL = re.compile(r"^(?P<estimate>.+) (?P<interval>\[[^\[\]]+\])$")
 
 
-def _minus(text: str) -> str:
-    """A formatted figure with a true minus sign.
-
-    >>> _minus("-1.2%"), _minus("3")
-    ('−1.2%', '3')
-    """
-    return MINUS + text[1:] if text.startswith("-") else text
-
-
 def format_count(value: object) -> str:
     """A count with thousands separators.
 
-    >>> format_count(12345.0), format_count(7), format_count(float("nan"))
-    ('12,345', '7', '–')
+    >>> format_count(12345.0), format_count(7), format_count(float("nan")), format_count(-1500)
+    ('12,345', '7', '–', '−1,500')
     """
-    return MISSING if _missing(value) else _minus(f"{float(value):,.0f}")
+    return MISSING if _missing(value) else format_figure(float(value), ",.0f")
 
 
 def format_percent(value: object, decimals: int = 1, signed: bool = False) -> str:
@@ -77,19 +68,16 @@ def format_percent(value: object, decimals: int = 1, signed: bool = False) -> st
     >>> format_percent(None), format_percent(-0.0001, signed=True), format_percent(-0.0001), format_percent(-0.05)
     ('–', '0.0%', '0.0%', '−5.0%')
     """
-    if _missing(value):
-        return MISSING
-    shown = format_signed(value, f".{min(decimals, 1)}%")
-    return shown if signed else shown.removeprefix("+")
+    return MISSING if _missing(value) else format_figure(float(value), f".{min(decimals, 1)}%", signed=signed)
 
 
 def format_money(value: object) -> str:
-    """An amount in pounds, to the pound.
+    """An amount in pounds, to the pound; a negative amount is signed before the pound sign.
 
-    >>> format_money(28499.6), format_money(np.nan)
-    ('£28,500', '–')
+    >>> format_money(28499.6), format_money(np.nan), format_money(-1500), format_money(-0.4)
+    ('£28,500', '–', '−£1,500', '£0')
     """
-    return MISSING if _missing(value) else _minus(f"£{float(value):,.0f}")
+    return MISSING if _missing(value) else format_figure(float(value), ",.0f", prefix="£")
 
 
 def format_number(value: object, decimals: int = MAX_DECIMALS) -> str:
@@ -97,8 +85,10 @@ def format_number(value: object, decimals: int = MAX_DECIMALS) -> str:
 
     >>> format_number(0.0091234), format_number(3.0), format_number(-1.5), format_number(float("inf"))
     ('0.01', '3.00', '−1.50', '–')
+    >>> format_number(-0.001)
+    '0.00'
     """
-    return MISSING if _missing(value) else _minus(f"{float(value):,.{min(decimals, 3)}f}")
+    return MISSING if _missing(value) else format_figure(float(value), f",.{min(decimals, 3)}f")
 
 
 def format_interval(
