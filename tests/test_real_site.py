@@ -219,6 +219,20 @@ def test_no_page_of_the_real_site_signs_a_figure_with_a_hyphen(real_site):
     assert re.search(r"[+−]\d+\.\d%", front), "the front page shows no signed change at all"
 
 
+@pytest.mark.mirror
+def test_the_front_page_says_whether_the_leading_region_grew_or_fell(real_site):
+    """When every region's postings fell, the region at the top fell least: "strongest change"
+    read as the largest move."""
+    text = LexborHTMLParser((real_site / "index.html").read_text(encoding="utf-8")).body.text(separator=" ")
+    found = re.search(
+        r"region where Indeed job postings (grew most|fell least) over 12 months \((\S+); UK (\S+)\)", text
+    )
+    assert found, "the front page has no leading-region finding"
+    direction, change = found.group(1), found.group(2)
+    assert (direction == "fell least") == change.startswith("−") or change == "0.0%", found.group(0)
+    assert "strongest" not in text
+
+
 #: Column headings of published tables that hold counts of adverts or employers.
 COUNT_HEADING = re.compile(r"^(adverts|employers|priced adverts|adverts with|n\b)", re.IGNORECASE)
 

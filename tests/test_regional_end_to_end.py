@@ -54,6 +54,7 @@ def test_over_represented_headlines_pass_both_rules(real_mirror, tmp_path, monke
         assert disclosure.passes_rules(n_adverts, n_employers), finding
         assert n_adverts >= finding["adverts"] and n_employers >= finding["employers"]
         assert 1 < finding["lq_low"] <= finding["lq"] <= finding["lq_high"]
+        assert f"[{finding['lq_low']:.1f}–{finding['lq_high']:.1f}]" in finding["text"], finding["text"]
 
     regions = json.loads(paths.regions_file().read_text())
     assert regions["min_published_count"] == 10 and regions["min_published_employers"] == 5

@@ -156,6 +156,9 @@ def test_headline_finding_carries_the_machine_readable_fields():
     assert finding["label"] == finding["value"] == "x"
     assert finding["adverts"] == 60 and finding["employers"] == 30
     assert 1 < finding["lq_low"] < finding["lq"] < finding["lq_high"]
+    # the reader sees how uncertain the ratio is, in the bracket every figure of the site uses
+    shown = f"{finding['lq']:.1f}× the UK share [{finding['lq_low']:.1f}–{finding['lq_high']:.1f}]"
+    assert shown in finding["text"], finding["text"]
     nothing = table.assign(lq_low=0.5)
     assert overview.top_over_represented(nothing, "skill") is None
 

@@ -26,7 +26,15 @@ from pathlib import Path
 from skills_engine import config, disclosure, paths
 from skills_engine.publish.notebooks import ExecutedNotebook, SiteBuildError
 from skills_engine.publish.pages import _cell, findings_markdown, markdown_table
-from skills_engine.publish.tables import MISSING, format_count, format_interval, format_money, format_percent
+from skills_engine.publish.tables import (
+    INTERVAL_CLASS,
+    MISSING,
+    TRAILING_INTERVAL,
+    format_count,
+    format_interval,
+    format_money,
+    format_percent,
+)
 from skills_engine.regional.tiles import TILE_GRID
 
 #: The notebook each region's report page is made from.
@@ -107,11 +115,14 @@ def postings_text(row: Mapping) -> str:
 
 
 def occupation_text(row: Mapping) -> str:
-    """The most over-represented occupation passing the rules, with its LQ and interval.
+    r"""The most over-represented occupation passing the rules, with its LQ and interval.
 
-    >>> occupation_text({"top_occupation": "nurse", "top_occupation_lq": 1.8412,
-    ...                  "top_occupation_lq_low": 1.4, "top_occupation_lq_high": 2.31})
-    'nurse 1.84 [1.40–2.31]'
+    The interval is a markdown span of class ``interval``, which the site keeps on one line as in
+    every reader table: a narrow column may break before the bracket, never inside it.
+
+    >>> print(occupation_text({"top_occupation": "nurse", "top_occupation_lq": 1.8412,
+    ...                        "top_occupation_lq_low": 1.4, "top_occupation_lq_high": 2.31}))
+    nurse 1.84 [\[1.40–2.31\]]{.interval}
     >>> occupation_text({"top_occupation": None})
     'none passes the rules'
     """
@@ -121,7 +132,11 @@ def occupation_text(row: Mapping) -> str:
     lq = format_interval(
         row.get("top_occupation_lq"), row.get("top_occupation_lq_low"), row.get("top_occupation_lq_high")
     )
-    return str(name) if lq == MISSING else f"{name} {lq}"
+    found = TRAILING_INTERVAL.match(lq)
+    if found is None:
+        return str(name) if lq == MISSING else f"{name} {lq}"
+    bracketed = found["interval"].replace("[", "\\[").replace("]", "\\]")
+    return f"{name} {found['estimate']} [{bracketed}]{{.{INTERVAL_CLASS}}}"
 
 
 def _rows_by_region(payload: Mapping) -> list[dict]:
@@ -192,11 +207,25 @@ def regions_table_markdown(payload: Mapping, pages: Mapping[str, str]) -> str:
     )
 
 
+def _movement(change: float) -> str:
+    """Which way postings moved, as the tile's one decimal shows it."""
+    return "held steady" if round(abs(change), 3) == 0 else ("grew" if change > 0 else "fell")
+
+
 def _tile_class(row: Mapping) -> tuple[str, str]:
     """The tile's colour class and the words that say the same without colour.
 
+    "Faster than the UK" read oddly beside a fall ("−1.5%, faster than the UK"): the words say
+    which way the region and the UK moved, and which did better.
+
     >>> _tile_class({"postings_change_12m": 0.03, "uk_postings_change_12m": -0.01})
-    ('tile-above', 'faster than the UK')
+    ('tile-above', 'grew while the UK fell')
+    >>> _tile_class({"postings_change_12m": -0.015, "uk_postings_change_12m": -0.109})
+    ('tile-above', 'fell less than the UK')
+    >>> _tile_class({"postings_change_12m": 0.02, "uk_postings_change_12m": 0.05})
+    ('tile-below', 'grew slower than the UK')
+    >>> _tile_class({"postings_change_12m": 0.0, "uk_postings_change_12m": 0.05})
+    ('tile-below', 'held steady while the UK grew')
     >>> _tile_class({"postings_change_12m": None})
     ('tile-none', 'not published')
     """
@@ -208,7 +237,13 @@ def _tile_class(row: Mapping) -> tuple[str, str]:
     gap = float(change) - float(uk)
     if abs(gap) <= LEVEL_WITH_UK:
         return "tile-level", "as the UK"
-    return ("tile-above", "faster than the UK") if gap > 0 else ("tile-below", "slower than the UK")
+    colour = "tile-above" if gap > 0 else "tile-below"
+    moved, uk_moved = _movement(float(change)), _movement(float(uk))
+    if moved == uk_moved == "grew":
+        return colour, f"grew {'faster' if gap > 0 else 'slower'} than the UK"
+    if moved == uk_moved == "fell":
+        return colour, f"fell {'less' if gap > 0 else 'more'} than the UK"
+    return colour, f"{moved} while the UK {uk_moved}"
 
 
 def tile_map_markdown(payload: Mapping | None, pages: Mapping[str, str]) -> str:
@@ -308,9 +343,8 @@ def regions_markdown(
             "## Job postings growth on a map",
             "",
             "Each tile is a region, placed roughly where it lies, and links to its report. It shows the",
-            "12-month change in Indeed job postings and says whether that is faster or slower than the UK's",
-            "(also the tile's colour: blue faster, orange slower, pale as the UK, grey not published)."
-            + _uk_sentence(regions),
+            "12-month change in Indeed job postings and how it compares with the UK's (also the tile's colour:",
+            "blue above the UK's change, orange below it, pale as the UK, grey not published)." + _uk_sentence(regions),
             "",
             tile_map_markdown(regions, reports),
             "",

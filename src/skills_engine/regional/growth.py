@@ -38,6 +38,21 @@ def format_change(change: float | None, decimals: int = 1) -> str:
     return intervals.format_signed(change, f".{decimals}%")
 
 
+def leading_region_text(change: float, uk_change: float | None) -> str:
+    """The front page's words for the region whose postings did best over 12 months.
+
+    "Strongest change" would misread a year in which every region fell: the leader then fell
+    least, and the sentence says so, beside the UK's figure for scale.
+
+    >>> leading_region_text(-0.015, -0.109)
+    'region where Indeed job postings fell least over 12 months (\u22121.5%; UK \u221210.9%)'
+    >>> leading_region_text(0.04, None)
+    'region where Indeed job postings grew most over 12 months (+4.0%; UK –)'
+    """
+    direction = "grew most" if change > 0 else "fell least"
+    return f"region where Indeed job postings {direction} over 12 months ({format_change(change)}; UK {format_change(uk_change)})"
+
+
 def smoothed_index(series: pd.DataFrame, days: int = INDEX_SMOOTHING_DAYS) -> pd.DataFrame:
     """Trailing ``days``-day mean of a daily index, per geography."""
     return series.sort_values("date").assign(

@@ -132,8 +132,10 @@ def source_mix(totals: pd.DataFrame, region: str) -> pd.DataFrame:
 def headline_finding(top: dict, kind: str, region: str, source: str) -> dict:
     """The finding recorded for the home page from :func:`top_over_represented` (never ``None``)."""
     return {
-        "text": f"is the {kind} most over-represented in {region}'s adverts ({top['lq']:.1f}× the UK share, "
-        f"standardised for source mix; {top['adverts']:,} adverts from {top['employers']:,} employers)",
+        # the ratio with its employer-bootstrap interval: a top item on ten adverts is a wide estimate
+        "text": f"is the {kind} most over-represented in {region}'s adverts ({top['lq']:.1f}× the UK share "
+        f"[{top['lq_low']:.1f}–{top['lq_high']:.1f}], standardised for source mix; {top['adverts']:,} adverts from "
+        f"{top['employers']:,} employers)",
         "value": top["label"],
         "source": source,
         "kind": f"most over-represented {kind}",
