@@ -258,6 +258,25 @@ def test_every_published_count_respects_the_minimum(real_site):
 
 
 @pytest.mark.mirror
+def test_every_interval_in_every_table_of_the_real_site_is_kept_whole(real_site):
+    """Notebook tables and the generated pages' tables (model card, regions) alike: a cell ending
+    in an interval carries it in a span that does not wrap ("0.310 [0.285," over "0.336]" was
+    how the model card read on a laptop)."""
+    loose, checked = [], 0
+    for page in sorted(real_site.rglob("*.html")):
+        for cell in LexborHTMLParser(page.read_text(encoding="utf-8")).css("main td"):
+            text = " ".join(cell.text().split())
+            if not re.search(r" \[[^\[\]]+\]$", text):
+                continue
+            checked += 1
+            span = cell.css_first("span.interval")
+            if span is None or not text.endswith(" ".join(span.text().split())):
+                loose.append(f"{page.relative_to(real_site)}: {text}")
+    assert checked, "no table cell with an interval found on the site"
+    assert not loose, loose[:10]
+
+
+@pytest.mark.mirror
 def test_the_model_card_shows_this_runs_extraction_figures(real_site):
     main = LexborHTMLParser((real_site / "model-card.html").read_text(encoding="utf-8")).css_first("main")
     text = " ".join(main.text(separator=" ").split())

@@ -21,6 +21,7 @@ from pathlib import Path
 
 from skills_engine import __version__, config, getters
 from skills_engine.publish.notebooks import REPORTS, ExecutedNotebook, SiteBuildError, run_label
+from skills_engine.publish.tables import INTERVAL_CLASS, TRAILING_INTERVAL
 
 
 def _cell(value: object) -> str:
@@ -36,6 +37,23 @@ def _cell(value: object) -> str:
     return text.replace("|", "\\|").replace("'", "&#39;").replace('"', "&quot;")
 
 
+def _figure_cell(value: object) -> str:
+    r"""A table cell whose trailing interval is a span the site keeps on one line.
+
+    As in every reader table (:data:`~skills_engine.publish.tables.INTERVAL_CLASS`), a narrow
+    column may break a cell before its interval, never inside the brackets.
+
+    >>> print(_figure_cell("0.310 [0.285, 0.336]"), _figure_cell("dietitian"))
+    0.310 [\[0.285, 0.336\]]{.interval} dietitian
+    """
+    text = _cell(value)
+    found = TRAILING_INTERVAL.match(text)
+    if found is None:
+        return text
+    bracketed = found["interval"].replace("[", "\\[").replace("]", "\\]")
+    return f"{found['estimate']} [{bracketed}]{{.{INTERVAL_CLASS}}}"
+
+
 def markdown_table(header: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
     """A pipe table, as Quarto and smalldocs read it.
 
@@ -45,7 +63,7 @@ def markdown_table(header: Sequence[str], rows: Iterable[Sequence[object]]) -> s
     | 1 | x\\|y |
     """
     lines = ["| " + " | ".join(_cell(h) for h in header) + " |", "|" + "---|" * len(header)]
-    lines += ["| " + " | ".join(_cell(value) for value in row) + " |" for row in rows]
+    lines += ["| " + " | ".join(_figure_cell(value) for value in row) + " |" for row in rows]
     return "\n".join(lines)
 
 

@@ -26,15 +26,7 @@ from pathlib import Path
 from skills_engine import config, disclosure, paths
 from skills_engine.publish.notebooks import ExecutedNotebook, SiteBuildError
 from skills_engine.publish.pages import _cell, findings_markdown, markdown_table
-from skills_engine.publish.tables import (
-    INTERVAL_CLASS,
-    MISSING,
-    TRAILING_INTERVAL,
-    format_count,
-    format_interval,
-    format_money,
-    format_percent,
-)
+from skills_engine.publish.tables import MISSING, format_count, format_interval, format_money, format_percent
 from skills_engine.regional.tiles import TILE_GRID
 
 #: The notebook each region's report page is made from.
@@ -115,14 +107,11 @@ def postings_text(row: Mapping) -> str:
 
 
 def occupation_text(row: Mapping) -> str:
-    r"""The most over-represented occupation passing the rules, with its LQ and interval.
+    """The most over-represented occupation passing the rules, with its LQ and interval.
 
-    The interval is a markdown span of class ``interval``, which the site keeps on one line as in
-    every reader table: a narrow column may break before the bracket, never inside it.
-
-    >>> print(occupation_text({"top_occupation": "nurse", "top_occupation_lq": 1.8412,
-    ...                        "top_occupation_lq_low": 1.4, "top_occupation_lq_high": 2.31}))
-    nurse 1.84 [\[1.40–2.31\]]{.interval}
+    >>> occupation_text({"top_occupation": "nurse", "top_occupation_lq": 1.8412,
+    ...                  "top_occupation_lq_low": 1.4, "top_occupation_lq_high": 2.31})
+    'nurse 1.84 [1.40–2.31]'
     >>> occupation_text({"top_occupation": None})
     'none passes the rules'
     """
@@ -132,11 +121,7 @@ def occupation_text(row: Mapping) -> str:
     lq = format_interval(
         row.get("top_occupation_lq"), row.get("top_occupation_lq_low"), row.get("top_occupation_lq_high")
     )
-    found = TRAILING_INTERVAL.match(lq)
-    if found is None:
-        return str(name) if lq == MISSING else f"{name} {lq}"
-    bracketed = found["interval"].replace("[", "\\[").replace("]", "\\]")
-    return f"{name} {found['estimate']} [{bracketed}]{{.{INTERVAL_CLASS}}}"
+    return str(name) if lq == MISSING else f"{name} {lq}"
 
 
 def _rows_by_region(payload: Mapping) -> list[dict]:
