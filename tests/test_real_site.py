@@ -50,6 +50,9 @@ LONG_FLOAT = re.compile(r"(?<![\w.:/-])\d+\.\d{4,}(?![\w.])")
 #: A negative figure written with a hyphen instead of the true minus (U+2212) every table and
 #: sentence uses: a decimal or a percentage right after a hyphen that joins no word or number.
 HYPHEN_MINUS_FIGURE = re.compile(r"(?<![\w.\-–/])-\d[\d,]*(?:\.\d+%?|%)")
+#: Values printed as code, not for a reader: a Python dict (its quotes straight or made curly by
+#: the renderer) or an ASCII arrow between figures ("73.82 -> 74.27").
+RAW_CODE = re.compile(r"\{\s*['‘\"][^'’\"]*['’\"]:\s|(?<=\d)\s+->\s+(?=\d)")
 #: Identifiers that look like long floats but are not figures (arXiv ids, versions in links).
 NOT_FIGURES = re.compile(r"arXiv:\s*\d+\.\d+|https?://\S+")
 
@@ -158,9 +161,12 @@ def _visible_problems(text: str) -> list[str]:
     []
     >>> _visible_problems("median nan and ratio 0.123456; None; changed -27.9% (lead -1.5 points, -3%)")
     ['nan', '0.123456', 'None', '-27.9%', '-1.5', '-3%']
+    >>> _visible_problems("9,598 pairs ({‘esco’: 1600}), RP@5 73.82 -> 74.27; sentence → skill, 73.82 → 74.27")
+    ['{‘esco’: ', ' -> ']
     """
     cleaned = NOT_FIGURES.sub(" ", text)
     found = [(m.start(), m.group()) for m in RAW_MISSING.finditer(cleaned)]
+    found += [(m.start(), m.group()) for m in RAW_CODE.finditer(cleaned)]
     found += [(m.start(), m.group()) for m in LONG_FLOAT.finditer(cleaned)]
     found += [(m.start(), m.group()) for m in HYPHEN_MINUS_FIGURE.finditer(cleaned)]
     return [word for _, word in sorted(found)]

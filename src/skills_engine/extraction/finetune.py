@@ -387,3 +387,22 @@ def minutes(meta: dict) -> float:
 
 def describe(meta: dict, names: Sequence[str] = ("pairs", "steps", "train_seconds", "model_sha256")) -> str:
     return ", ".join(f"{name} {meta.get(name)}" for name in names)
+
+
+#: What each source of training pairs holds, as a reader is told (keys of ``pairs_by_source``).
+PAIR_SOURCES = {"skillskape": "SkillSkape sentence → gold skill", "esco": "ESCO alternative → preferred label"}
+
+
+def reader_summary(meta: dict) -> str:
+    """The encoder's training in one sentence for a reader (no field names, no Python values).
+
+    >>> print(reader_summary({"pairs": 9598, "pairs_by_source": {"esco": 1600, "skillskape": 8000},
+    ...                       "steps": 300, "total_seconds": 1350.0}))
+    Fine-tuned encoder: 9,598 training pairs (8,000 SkillSkape sentence → gold skill; 1,600 ESCO alternative → preferred label), 300 steps, 22.5 minutes to build on this machine.
+    """
+    by_source = sorted(meta.get("pairs_by_source", {}).items(), key=lambda item: -item[1])
+    sources = "; ".join(f"{count:,} {PAIR_SOURCES.get(source, source)}" for source, count in by_source)
+    return (
+        f"Fine-tuned encoder: {meta['pairs']:,} training pairs ({sources}), {meta['steps']} steps, "
+        f"{minutes(meta)} minutes to build on this machine."
+    )

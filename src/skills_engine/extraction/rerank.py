@@ -467,15 +467,17 @@ def describe(record: dict) -> str:
     """One line on a fit: cached or not, kept or not, and the held-out figures that decided it
     (RP@5 to two decimals and MRR to three, as every page shows them).
 
-    >>> print(describe({"kept": True, "held_out": {"tech": {"first_stage": {"rp@5": 73.82, "mrr": 0.7116},
-    ...     "reranked": {"rp@5": 74.27, "mrr": 0.7247}}}}))
-    skill reranker fitted on the validation files, kept: tech held out: RP@5 73.82 -> 74.27, MRR 0.712 -> 0.725
+    >>> print(describe({"kept": True, "held_out": {"tech_validation_csv": {"first_stage": {"rp@5": 73.82,
+    ...     "mrr": 0.7116}, "reranked": {"rp@5": 74.27, "mrr": 0.7247}}}}))
+    skill reranker fitted on the validation files, kept: tech validation held out: RP@5 73.82 → 74.27, MRR 0.712 → 0.725
     """
     state = "cached" if record.get("cached") else "fitted"
     verdict = "kept" if record.get("kept") else "not kept (the first stage ranks alone)"
+    # files named as the benchmark table names them ("tech validation"), not by their source keys
     figures = "; ".join(
-        f"{name} held out: RP@5 {v['first_stage']['rp@5']:.2f} -> {v['reranked']['rp@5']:.2f}, "
-        f"MRR {v['first_stage']['mrr']:.3f} -> {v['reranked']['mrr']:.3f}"
+        f"{name.removesuffix('_csv').replace('_', ' ')} held out: "
+        f"RP@5 {v['first_stage']['rp@5']:.2f} → {v['reranked']['rp@5']:.2f}, "
+        f"MRR {v['first_stage']['mrr']:.3f} → {v['reranked']['mrr']:.3f}"
         for name, v in record.get("held_out", {}).items()
     )
     return f"skill reranker {state} on the validation files, {verdict}: {figures}"
