@@ -283,6 +283,21 @@ def test_every_interval_in_every_table_of_the_real_site_is_kept_whole(real_site)
 
 
 @pytest.mark.mirror
+def test_notebook_03_shows_its_worked_example_as_a_table(real_site):
+    """The answer a person gets (job titles, skills, salary, demand, growth) as a reader table
+    with its sources, not a console printout."""
+    page = real_site / paths.REPORTS / "north-east" / "03_model_evaluation.html"
+    tree = LexborHTMLParser(page.read_text(encoding="utf-8"))
+    answers = [t for t in tree.css("main table.reader-table") if "job title (ESCO)" in t.text()]
+    assert len(answers) == 1
+    rows = answers[0].css("tbody tr")
+    assert len(rows) >= 5
+    caption = " ".join(answers[0].css_first("caption").text().split())
+    assert "Source: salary:" in caption and "growth:" in caption
+    assert "Skills understood:" in tree.css_first("main").text()
+
+
+@pytest.mark.mirror
 def test_the_model_card_shows_this_runs_extraction_figures(real_site):
     main = LexborHTMLParser((real_site / "model-card.html").read_text(encoding="utf-8")).css_first("main")
     text = " ".join(main.text(separator=" ").split())

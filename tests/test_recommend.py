@@ -173,6 +173,30 @@ def test_the_cli_table_labels_withheld_counts_instead_of_printing_none(engine):
     assert "None" not in table and "n=None" not in table
 
 
+def test_the_answer_table_is_what_the_cli_prints_headed_in_words_with_a_column_per_figure(engine):
+    from skills_engine.recommender.formatting import answer_table, format_answer
+
+    answer = engine.recommend(["welding", "metal cutting"], region="Wales", k=5)
+    table = answer_table(answer)
+    assert list(table.columns) == [
+        "#",
+        "job title (ESCO)",
+        "your matching skills",
+        "skills to add",
+        "median salary UK",
+        "median in Wales",
+        "adverts (Wales)",
+        "sector growth 12m",
+    ]
+    assert table["#"].tolist() == [str(i) for i in range(1, len(table) + 1)]
+    assert all(isinstance(cell, str) and cell for cell in table.to_numpy().ravel())  # text, never None
+    printed = format_answer(answer)
+    for title in table["job title (ESCO)"]:
+        assert title in printed
+    national = answer_table(engine.recommend(["welding"], k=3))
+    assert "adverts (UK)" in national.columns and not any(c.startswith("median in") for c in national.columns)
+
+
 def _fit(training, **params) -> Recommender:
     return Recommender(min_count=3, semantic_skills=False, **params).fit(
         world.adverts(), training, world.OCCUPATIONS, world.OCCUPATION_SKILLS, world.SKILLS

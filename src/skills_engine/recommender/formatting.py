@@ -18,7 +18,7 @@ from skills_engine.recommender.evaluation import GOAL_LEAD
 
 
 def _money(value) -> str:
-    return "—" if value is None else f"£{value:,.0f}"
+    return "—" if value is None else intervals.format_figure(value, ",.0f", prefix="£")
 
 
 def _percent(value) -> str:
@@ -28,46 +28,56 @@ def _percent(value) -> str:
 def _salary_basis(salary: dict, count_key: str) -> str:
     # A withheld count (None) is either the ASHE fallback or a group below the publication minimum.
     if salary.get(count_key) is not None:
-        return f"n={salary[count_key]}"
+        return f"n = {salary[count_key]:,}"
     if count_key == "national_n" and salary.get("source") and "ASHE" in salary["source"]:
         return "ASHE 2019"
     return "too few adverts"
 
 
-def format_answer(answer: dict) -> str:
-    """A readable table of a recommendation answer, with sources under it."""
-    from tabulate import tabulate
+def answer_table(answer: dict) -> pd.DataFrame:
+    """The answer's job titles as a reader sees them: one row each, every cell text, headed in words.
 
+    The command line prints it (:func:`format_answer`) and notebook 03 shows it as a reader table,
+    so both say the same thing: the person's matching skills and the skills to add (three of
+    each), the median advertised salary with its basis, the adverts behind the demand figure and
+    the 12-month change of the occupation's sector. A withheld figure reads as a dash.
+
+    Parameters
+    ----------
+    answer : dict
+        What :meth:`~skills_engine.recommender.engine.Recommender.recommend` returns.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``#``, ``job title (ESCO)``, ``your matching skills``, ``skills to add``,
+        ``median salary UK``, ``median in <region>`` (with a region), ``adverts (<region or UK>)``
+        and ``sector growth 12m``; no rows when nothing was recommended.
+    """
     region = answer["query"]["region"]
     rows = []
     for item in answer["results"]:
         salary, demand, growth = item["salary"], item["demand"], item["growth"]
-        rows.append(
-            [
-                item["rank"],
-                item["title"],
-                ", ".join(s["label"] for s in item["matched_skills"][:3]) or "—",
-                ", ".join(s["label"] for s in item["missing_skills"][:3]) or "—",
-                f"{_money(salary['national_median_gbp'])} ({_salary_basis(salary, 'national_n')})",
-                *(
-                    [f"{_money(salary.get('region_median_gbp'))} ({_salary_basis(salary, 'region_n')})"]
-                    if region
-                    else []
-                ),
-                demand.get("region_adverts") if region else demand.get("national_adverts"),
-                f"{growth['sector'] or '—'} {_percent(growth['sector_change_12m'])}",
-            ]
-        )
-    headers = [
-        "#",
-        "job title (ESCO)",
-        "your matching skills",
-        "skills to add",
-        "median salary UK",
-        *([f"median in {region}"] if region else []),
-        f"adverts ({region or 'UK'})",
-        "sector growth 12m",
-    ]
+        adverts = demand.get("region_adverts") if region else demand.get("national_adverts")
+        row = {
+            "#": str(item["rank"]),
+            "job title (ESCO)": item["title"],
+            "your matching skills": ", ".join(s["label"] for s in item["matched_skills"][:3]) or "—",
+            "skills to add": ", ".join(s["label"] for s in item["missing_skills"][:3]) or "—",
+            "median salary UK": f"{_money(salary['national_median_gbp'])} ({_salary_basis(salary, 'national_n')})",
+        }
+        if region:
+            row[f"median in {region}"] = (
+                f"{_money(salary.get('region_median_gbp'))} ({_salary_basis(salary, 'region_n')})"
+            )
+        row[f"adverts ({region or 'UK'})"] = "—" if adverts is None else f"{adverts:,}"
+        row["sector growth 12m"] = f"{growth['sector'] or '—'} {_percent(growth['sector_change_12m'])}"
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def understood_lines(answer: dict) -> list[str]:
+    """What the engine made of the person's words, then its messages: a line each."""
     lines = []
     if answer["query"]["skills"]:
         lines.append(
@@ -76,13 +86,26 @@ def format_answer(answer: dict) -> str:
     for unknown in answer["query"]["unknown"]:
         close = ", ".join(s["label"] for s in unknown["suggestions"]) or "no close match"
         lines.append(f"not recognised: {unknown['input']!r} (did you mean: {close}?)")
-    lines.extend(answer["messages"])
-    if rows:
-        lines.append(tabulate(rows, headers=headers, tablefmt="simple", missingval="—"))
-        lines.append(
-            f"salary: {SALARY_SOURCE}; blanks mean fewer than {MIN_PUBLISHED_COUNT} adverts (ASHE 2019 shown where labelled)."
-        )
-        lines.append(f"demand: {DEMAND_SOURCE}. growth: {GROWTH_SOURCE}.")
+    return lines + list(answer["messages"])
+
+
+def answer_sources() -> str:
+    """The sources of the answer's columns, in one sentence each."""
+    return (
+        f"salary: {SALARY_SOURCE}; blanks mean fewer than {MIN_PUBLISHED_COUNT} adverts (ASHE 2019 shown where "
+        f"labelled). demand: {DEMAND_SOURCE}. growth: {GROWTH_SOURCE}."
+    )
+
+
+def format_answer(answer: dict) -> str:
+    """A readable table of a recommendation answer, with sources under it."""
+    from tabulate import tabulate
+
+    lines = understood_lines(answer)
+    table = answer_table(answer)
+    if len(table):
+        lines.append(tabulate(table.to_numpy().tolist(), headers=list(table.columns), tablefmt="simple"))
+        lines.append(answer_sources())
     return "\n".join(lines)
 
 
