@@ -154,13 +154,15 @@ def table_caption(title: str, source: str, n: int | None = None, unit: str = "ad
     'Adverts by source. Source: NHS Jobs (2020), Reed, Adzuna (2013); n = 34,123 adverts.'
     >>> table_caption("Methods", "held-out adverts", date="built 2025-11-21")
     'Methods. Source: held-out adverts, built 2025-11-21.'
+    >>> table_caption("Answer", "salary: adverts. growth: Indeed.")
+    'Answer. Source: salary: adverts. growth: Indeed.'
     """
     text = f"{title.rstrip('.')}. Source: {source}"
     if date:
         text += f", {date}"
     if n is not None:
         text += f"; n = {format_count(n)} {unit}".rstrip()
-    return text + "."
+    return text.rstrip(".") + "."  # a source that ends its own sentence gets no second full stop
 
 
 def _formatted_column(series: pd.Series, formatter, decimals: int) -> pd.Series:

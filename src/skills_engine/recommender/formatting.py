@@ -92,8 +92,8 @@ def understood_lines(answer: dict) -> list[str]:
 def answer_sources() -> str:
     """The sources of the answer's columns, in one sentence each."""
     return (
-        f"salary: {SALARY_SOURCE}; blanks mean fewer than {MIN_PUBLISHED_COUNT} adverts (ASHE 2019 shown where "
-        f"labelled). demand: {DEMAND_SOURCE}. growth: {GROWTH_SOURCE}."
+        f"salary: {SALARY_SOURCE}; a dash or 'too few adverts' means fewer than {MIN_PUBLISHED_COUNT} adverts stand "
+        f"behind it (ASHE 2019 shown where labelled). demand: {DEMAND_SOURCE}. growth: {GROWTH_SOURCE}."
     )
 
 
