@@ -61,6 +61,23 @@ def test_lexical_ignores_common_word_that_is_an_acronym(lexical):
     assert uris(lexical.transform(["We need less paperwork and more care"])[0]) == set()
 
 
+def test_lexical_name_that_is_an_ordinary_word_in_other_forms_matches_case_for_case(tmp_path):
+    # ESCO uses "scratch" as a word only as "scratches" ("fix minor vehicle scratches"): that still
+    # makes it an ordinary word, so "from scratch" is not the Scratch programming language.
+    taxonomy = pd.DataFrame(
+        {
+            "skill_uri": ["test:scratch-lang", "test:fix-scratches", "test:dents"],
+            "preferred_label": ["Scratch (computer programming)", "fix minor vehicle scratches", "remove dents"],
+            "alt_labels": [["Scratch"], ["mend a minor vehicle scratch"], []],
+            "description": ["A block-based programming language.", "Fix scratches on the surface.", ""],
+            "skill_type": ["knowledge", "skill/competence", "skill/competence"],
+        }
+    )
+    extractor = SkillExtractor(semantic=False, cache_dir=tmp_path).fit(taxonomy)
+    found = extractor.transform(["All dishes are prepared from scratch.", "Pupils learn to code in Scratch."])
+    assert [uris(rows) for rows in found] == [set(), {"test:scratch-lang"}]
+
+
 def test_lexical_spans_point_at_the_mention(lexical):
     text = "Duties:\n• Drive forklift trucks safely. Then drive forklift trucks again"
     rows = lexical.transform([text])[0]

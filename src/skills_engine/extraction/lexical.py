@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 import pandas as pd
@@ -19,10 +19,12 @@ from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 #: Longest label (tokens) indexed. ESCO labels longer than this are descriptions in
 #: disguise ("assist ... in ... for ...") and never occur verbatim in adverts.
 MAX_LABEL_TOKENS = 10
-#: A one-token label with capitals (an acronym or name such as "LESS", "Go", "Swift") must
-#: match case for case when its lower-case form is an ordinary word, i.e. occurs in lower
-#: case at least this many times in ESCO's own descriptions; otherwise "less" in
-#: "less than" would be tagged as the LESS style-sheet language.
+#: A one-token label with capitals (an acronym or name such as "LESS", "Go", "Scratch") must
+#: match case for case when its lower-case form is an ordinary word, i.e. when lower-case words
+#: of its stem occur at least this many times in ESCO's own descriptions and labels; otherwise
+#: "less" in "less than" would be tagged as the LESS style-sheet language, and "from scratch" as
+#: the Scratch programming language. Word forms count ("scratches", "puppets"): counting the
+#: bare word alone, Scratch (1), Puppet (2) and Unity (2) passed as names.
 COMMON_WORD_MIN_COUNT = 3
 #: One-token labels this short or shorter always match case for case ("R", "C", "Go").
 SHORT_LABEL_CHARS = 2
@@ -136,6 +138,23 @@ def one_word_job_titles(occupations: pd.DataFrame) -> list[str]:
     return sorted({str(label).lower() for label in labels if len(TOKEN_RE.findall(str(label))) == 1})
 
 
+def ordinary_word_stems(taxonomy: pd.DataFrame, stems: Callable[[str], str]) -> Counter:
+    """How often ESCO itself uses each stem as an ordinary, lower-case word.
+
+    Counts the lower-case tokens of every description and every preferred and alternative
+    label, by stem: "scratches" and "scratch" both count for "scratch".
+
+    >>> esco = pd.DataFrame({"preferred_label": ["fix scratches", "Scratch"], "alt_labels": [["mend a scratch"], []],
+    ...                      "description": ["Remove scratches.", "A language; Scratch is visual."]})
+    >>> counts = ordinary_word_stems(esco, _Stems())
+    >>> counts["scratch"], counts["languag"]
+    (3, 1)
+    """
+    labels = pd.concat([taxonomy["preferred_label"], taxonomy["alt_labels"].explode()]).dropna().astype(str)
+    texts = [*taxonomy.get("description", pd.Series(dtype=str)).fillna("").astype(str), *labels]
+    return Counter(stems(token) for text in texts for token in TOKEN_RE.findall(text) if token.islower())
+
+
 class LexicalMatcher:
     """Token-trie matcher over ESCO preferred and alternative labels.
 
@@ -190,13 +209,7 @@ class LexicalMatcher:
         stems = _Stems()
         titles = {title.lower() for title in job_titles}
         frame = taxonomy.reset_index(drop=True)
-        common = Counter(
-            token
-            for text in frame.get("description", pd.Series(dtype=str)).fillna("")
-            for token in TOKEN_RE.findall(text)
-            if token.islower()
-        )
-        ordinary_stems = {stems(token) for token in common}
+        ordinary = ordinary_word_stems(frame, stems)
         index: dict[tuple[str, ...], list[tuple[int, bool, str | None]]] = {}
         for row, (preferred, alts) in enumerate(zip(frame["preferred_label"], frame["alt_labels"])):
             labels = [(preferred, True)]
@@ -212,12 +225,7 @@ class LexicalMatcher:
                 surface = None
                 if len(tokens) == 1 and tokens[0].lower() in titles:
                     continue
-                if (
-                    len(tokens) == 1
-                    and not tokens[0].islower()
-                    and key[0] != tokens[0].lower()
-                    and key[0] in ordinary_stems
-                ):
+                if len(tokens) == 1 and not tokens[0].islower() and key[0] != tokens[0].lower() and key[0] in ordinary:
                     # A name that stemming turns into an ordinary word's stem ("LEDs" -> "led",
                     # "Solidity" -> "solid") would match that word ("nurse-led", "solid
                     # experience"): case for case. "Jenkins" -> "jenkin" collides with nothing.
@@ -227,7 +235,7 @@ class LexicalMatcher:
                     if (
                         len(lower) <= SHORT_LABEL_CHARS
                         or lower in ENGLISH_STOP_WORDS
-                        or common[lower] >= COMMON_WORD_MIN_COUNT
+                        or ordinary[stems(lower)] >= COMMON_WORD_MIN_COUNT
                     ):
                         surface = tokens[0]
                     else:
