@@ -255,6 +255,22 @@ def span_means(offsets: np.ndarray, pieces: np.ndarray, spans: list[tuple[int, i
 SIF_A = 1e-3
 
 
+def _piece_tokenizer(tokenizer):
+    """The Rust tokenizer behind ``tokenizer``, copied, adding no special tokens, padding nothing.
+
+    The same word pieces as ``tokenizer(texts, add_special_tokens=False)["input_ids"]``, without
+    the Python wrapper that converts every encoding into a dict (a third of the static encoder's
+    time on ESCO's 127,000 texts). A copy, so the model's own tokenizer keeps its settings.
+    """
+    from tokenizers import Tokenizer
+
+    pieces = Tokenizer.from_str(tokenizer.backend_tokenizer.to_str())
+    pieces.no_truncation()
+    pieces.no_padding()
+    pieces.post_processor = None
+    return pieces
+
+
 class StaticEncoder:
     """Fast static embeddings distilled from all-MiniLM-L6-v2 (the model2vec idea).
 
@@ -296,6 +312,7 @@ class StaticEncoder:
         # Punctuation pieces carry no meaning but would pull every vector their way.
         self.weights_[[i for i, piece in enumerate(pieces) if not any(c.isalnum() for c in piece)]] = 0.0
         self.tokenizer_ = tokenizer
+        self.pieces_ = _piece_tokenizer(tokenizer)
         # Mean vectors of static pieces share one dominant direction, which makes every
         # text look alike ("hub" skills win everywhere); remove it (all-but-the-top).
         self.mean_ = np.zeros(self.table_.shape[1], dtype=np.float32)
@@ -303,10 +320,11 @@ class StaticEncoder:
         return self
 
     def _ids(self, texts: Sequence[str]) -> list[list[int]]:
-        tokenizer = self.tokenizer_ if hasattr(self, "tokenizer_") else load_base_encoder().tokenizer
         if len(texts) == 0:
             return []
-        return tokenizer(list(texts), add_special_tokens=False, truncation=True, max_length=MAX_SEQ_LENGTH)["input_ids"]
+        if not hasattr(self, "pieces_"):
+            self.pieces_ = _piece_tokenizer(load_base_encoder().tokenizer)
+        return [encoding.ids[:MAX_SEQ_LENGTH] for encoding in self.pieces_.encode_batch(list(texts))]
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         """Unit-length static vectors, one row per text (zeros for a text with no pieces)."""
