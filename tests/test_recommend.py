@@ -197,6 +197,23 @@ def test_the_answer_table_is_what_the_cli_prints_headed_in_words_with_a_column_p
     assert "adverts (UK)" in national.columns and not any(c.startswith("median in") for c in national.columns)
 
 
+def test_the_answer_marks_a_missing_value_with_the_en_dash_of_every_reader_table(engine):
+    from skills_engine import intervals
+    from skills_engine.publish import tables
+    from skills_engine.recommender.formatting import answer_table, format_answer
+
+    assert tables.MISSING is intervals.MISSING == "\u2013"  # one mark, defined once
+    answer = engine.recommend(["welding", "metal cutting"], region="Wales", k=5)
+    table = answer_table(answer)
+    welder = table[table["job title (ESCO)"].str.contains("welder", case=False)].iloc[0]
+    # the welder's occupation has no Indeed sector: one dash, not one for the sector and one for its change
+    assert welder["sector growth 12m"] == intervals.MISSING
+    cells = " ".join(table.to_numpy().ravel())
+    assert "\u2014" not in cells, cells  # never the em dash
+    printed = format_answer(answer)
+    assert "\u2014" not in printed and f"{intervals.MISSING} (too few adverts)" in printed  # the CLI's table
+
+
 def _fit(training, **params) -> Recommender:
     return Recommender(min_count=3, semantic_skills=False, **params).fit(
         world.adverts(), training, world.OCCUPATIONS, world.OCCUPATION_SKILLS, world.SKILLS

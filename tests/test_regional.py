@@ -66,6 +66,38 @@ def test_index_growth_uses_smoothed_levels():
     assert changes.loc["Up", "change_since_feb_2020"] == pytest.approx(1.0)
 
 
+@pytest.mark.parametrize(
+    "change, uk, words",
+    [
+        (0.04, -0.01, "grew most over 12 months (+4.0%; UK \u22121.0%)"),
+        (-0.015, -0.109, "fell least over 12 months (\u22121.5%; UK \u221210.9%)"),
+        (-0.0004, -0.109, "held steady over 12 months (0.0%; UK \u221210.9%)"),
+        (0.0, -0.109, "held steady over 12 months (0.0%; UK \u221210.9%)"),
+        (0.0004, None, "held steady over 12 months (0.0%; UK \u2013)"),
+    ],
+)
+def test_the_leading_region_held_steady_when_its_change_shows_as_zero(change, uk, words):
+    assert growth.leading_region_text(change, uk) == f"region where Indeed job postings {words}"
+
+
+@pytest.mark.parametrize("change", [0.0, -0.0004, 0.00049, -0.0005, 0.0005, -0.015, 0.031, 0.0006])
+def test_the_front_page_and_the_tile_map_read_a_change_the_same_way(change):
+    """One rule for a change that rounds to zero: the leading-region sentence, the tile's words
+    and the figure shown all agree (held steady exactly when the figure reads an unsigned 0.0%)."""
+    from skills_engine.publish.regions_page import _tile_class
+    from skills_engine.publish.tables import format_percent
+
+    shown = growth.format_change(change)
+    assert shown == format_percent(change, signed=True)
+    moved = growth.movement(change)
+    assert (moved == "held steady") == (shown == "0.0%")
+    assert moved == ("grew" if shown.startswith("+") else "fell" if shown.startswith("\u2212") else "held steady")
+    leading = {"grew": "grew most", "fell": "fell least"}.get(moved, moved)
+    assert f"job postings {leading} over 12 months ({shown};" in growth.leading_region_text(change, -0.2)
+    _, words = _tile_class({"postings_change_12m": change, "uk_postings_change_12m": -0.2})
+    assert words.startswith(f"{moved} ") or words == "fell less than the UK" and moved == "fell"
+
+
 def test_tile_grid_places_every_region_once():
     grid = tiles.tile_grid(pd.Series({"North East": 1.2}))
     assert sorted(grid["region"]) == sorted(REGIONS)

@@ -22,8 +22,11 @@ from skills_engine.config import RANDOM_STATE
 #: Bootstrap resamples for metric intervals (percentile method, 95%): 1,000 gives percentile
 #: bounds stable to a few tenths of a point on a few thousand held-out adverts.
 N_BOOTSTRAP = 1_000
-#: What a lead without a figure or an interval reads as (as every reader table prints a missing value).
-NO_LEAD = "–"
+#: What a missing or withheld value reads as (an en dash), wherever a reader sees it: the reader
+#: tables (:mod:`skills_engine.publish.tables`), the lead tables and the recommender's answer.
+MISSING = "–"
+#: What a lead without a figure or an interval reads as: a missing value, as every reader table prints it.
+NO_LEAD = MISSING
 #: The minus sign (U+2212) of every negative figure a reader sees: lead tables and reader tables alike.
 MINUS = "\u2212"
 
@@ -159,6 +162,16 @@ def paired_gaps(
     return pd.concat(rows, ignore_index=True)[columns]
 
 
+def shows_as_zero(value: float, spec: str = ".1f") -> bool:
+    """Whether a figure, written with ``spec``, shows no digit but zeros: the one rule for a
+    figure that "rounds to zero", so has no sign (:func:`format_figure`) and no direction.
+
+    >>> shows_as_zero(-0.0004, ".1%"), shows_as_zero(0.0006, ".1%"), shows_as_zero(0.4, ".0f")
+    (True, False, True)
+    """
+    return not any(digit in f"{abs(float(value)):{spec}}" for digit in "123456789")
+
+
 def format_figure(value: float, spec: str = ".1f", signed: bool = False, prefix: str = "") -> str:
     """One figure as a reader sees it: a true minus when negative, no sign when it rounds to zero.
 
@@ -182,7 +195,7 @@ def format_figure(value: float, spec: str = ".1f", signed: bool = False, prefix:
     ('−£1,200', '+3.1%', '0.0')
     """
     digits = f"{abs(float(value)):{spec}}"
-    if not any(digit in digits for digit in "123456789"):
+    if shows_as_zero(value, spec):
         return prefix + digits  # a figure shown as zero has no direction: "-0.0" would read as a loss
     sign = MINUS if value < 0 else ("+" if signed else "")
     return sign + prefix + digits

@@ -27,6 +27,7 @@ from skills_engine import config, disclosure, paths
 from skills_engine.publish.notebooks import ExecutedNotebook, SiteBuildError
 from skills_engine.publish.pages import _cell, findings_markdown, markdown_table
 from skills_engine.publish.tables import MISSING, format_count, format_interval, format_money, format_percent
+from skills_engine.regional.growth import movement
 from skills_engine.regional.tiles import TILE_GRID
 
 #: The notebook each region's report page is made from.
@@ -192,11 +193,6 @@ def regions_table_markdown(payload: Mapping, pages: Mapping[str, str]) -> str:
     )
 
 
-def _movement(change: float) -> str:
-    """Which way postings moved, as the tile's one decimal shows it."""
-    return "held steady" if round(abs(change), 3) == 0 else ("grew" if change > 0 else "fell")
-
-
 def _tile_class(row: Mapping) -> tuple[str, str]:
     """The tile's colour class and the words that say the same without colour.
 
@@ -211,6 +207,8 @@ def _tile_class(row: Mapping) -> tuple[str, str]:
     ('tile-below', 'grew slower than the UK')
     >>> _tile_class({"postings_change_12m": 0.0, "uk_postings_change_12m": 0.05})
     ('tile-below', 'held steady while the UK grew')
+    >>> _tile_class({"postings_change_12m": -0.0004, "uk_postings_change_12m": -0.109})
+    ('tile-above', 'held steady while the UK fell')
     >>> _tile_class({"postings_change_12m": None})
     ('tile-none', 'not published')
     """
@@ -223,7 +221,7 @@ def _tile_class(row: Mapping) -> tuple[str, str]:
     if abs(gap) <= LEVEL_WITH_UK:
         return "tile-level", "as the UK"
     colour = "tile-above" if gap > 0 else "tile-below"
-    moved, uk_moved = _movement(float(change)), _movement(float(uk))
+    moved, uk_moved = movement(float(change)), movement(float(uk))  # as the tile's one decimal shows them
     if moved == uk_moved == "grew":
         return colour, f"grew {'faster' if gap > 0 else 'slower'} than the UK"
     if moved == uk_moved == "fell":

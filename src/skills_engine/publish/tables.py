@@ -21,12 +21,10 @@ from collections.abc import Iterable, Mapping
 import numpy as np
 import pandas as pd
 
-# one rule for every figure a reader sees (a true minus, U+2212, and no sign on a zero), shared
-# with the lead tables' formatter
-from skills_engine.intervals import format_figure
+# one rule for every figure a reader sees (a true minus, U+2212, and no sign on a zero) and one
+# mark for a missing value (an en dash), shared with the lead tables and the recommender's answer
+from skills_engine.intervals import MISSING, format_figure
 
-#: What a withheld or missing value reads as.
-MISSING = "–"
 #: What a value withheld by a publication rule reads as (see ``suppressed`` of :func:`reader_table`).
 SUPPRESSED = "suppressed"
 #: Most decimals shown for a plain number: more digits than the data can support are noise.

@@ -18,11 +18,21 @@ from skills_engine.recommender.evaluation import GOAL_LEAD
 
 
 def _money(value) -> str:
-    return "—" if value is None else intervals.format_figure(value, ",.0f", prefix="£")
+    """A salary, or the missing mark every reader table prints (:data:`skills_engine.intervals.MISSING`).
+
+    >>> _money(28500), _money(None)
+    ('£28,500', '–')
+    """
+    return intervals.MISSING if value is None else intervals.format_figure(value, ",.0f", prefix="£")
 
 
 def _percent(value) -> str:
-    return "—" if value is None else intervals.format_signed(value, ".1%")
+    """A signed change, or the missing mark.
+
+    >>> _percent(-0.279), _percent(None)
+    ('\u221227.9%', '–')
+    """
+    return intervals.MISSING if value is None else intervals.format_signed(value, ".1%")
 
 
 def _salary_basis(salary: dict, count_key: str) -> str:
@@ -40,7 +50,8 @@ def answer_table(answer: dict) -> pd.DataFrame:
     The command line prints it (:func:`format_answer`) and notebook 03 shows it as a reader table,
     so both say the same thing: the person's matching skills and the skills to add (three of
     each), the median advertised salary with its basis, the adverts behind the demand figure and
-    the 12-month change of the occupation's sector. A withheld figure reads as a dash.
+    the 12-month change of the occupation's sector. A withheld or missing figure reads as a dash,
+    the en dash "–" of every reader table on the site (:data:`skills_engine.intervals.MISSING`).
 
     Parameters
     ----------
@@ -62,16 +73,19 @@ def answer_table(answer: dict) -> pd.DataFrame:
         row = {
             "#": str(item["rank"]),
             "job title (ESCO)": item["title"],
-            "your matching skills": ", ".join(s["label"] for s in item["matched_skills"][:3]) or "—",
-            "skills to add": ", ".join(s["label"] for s in item["missing_skills"][:3]) or "—",
+            "your matching skills": ", ".join(s["label"] for s in item["matched_skills"][:3]) or intervals.MISSING,
+            "skills to add": ", ".join(s["label"] for s in item["missing_skills"][:3]) or intervals.MISSING,
             "median salary UK": f"{_money(salary['national_median_gbp'])} ({_salary_basis(salary, 'national_n')})",
         }
         if region:
             row[f"median in {region}"] = (
                 f"{_money(salary.get('region_median_gbp'))} ({_salary_basis(salary, 'region_n')})"
             )
-        row[f"adverts ({region or 'UK'})"] = "—" if adverts is None else f"{adverts:,}"
-        row["sector growth 12m"] = f"{growth['sector'] or '—'} {_percent(growth['sector_change_12m'])}"
+        row[f"adverts ({region or 'UK'})"] = intervals.MISSING if adverts is None else f"{adverts:,}"
+        # no sector means no sector figure either: one dash, not a dash for each
+        row["sector growth 12m"] = (
+            f"{growth['sector']} {_percent(growth['sector_change_12m'])}" if growth["sector"] else intervals.MISSING
+        )
         rows.append(row)
     return pd.DataFrame(rows)
 

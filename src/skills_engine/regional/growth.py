@@ -38,18 +38,35 @@ def format_change(change: float | None, decimals: int = 1) -> str:
     return intervals.format_signed(change, f".{decimals}%")
 
 
+def movement(change: float, decimals: int = 1) -> str:
+    """Which way postings moved, as :func:`format_change` shows the change: "grew", "fell", or
+    "held steady" for a change that rounds to zero (:func:`skills_engine.intervals.shows_as_zero`,
+    the rule that leaves such a figure unsigned). The tile map and the front page both say it so.
+
+    >>> movement(0.031), movement(-0.015), movement(-0.0004), movement(0.0004, decimals=2)
+    ('grew', 'fell', 'held steady', 'grew')
+    """
+    if intervals.shows_as_zero(change, f".{decimals}%"):
+        return "held steady"
+    return "grew" if change > 0 else "fell"
+
+
 def leading_region_text(change: float, uk_change: float | None) -> str:
     """The front page's words for the region whose postings did best over 12 months.
 
     "Strongest change" would misread a year in which every region fell: the leader then fell
-    least, and the sentence says so, beside the UK's figure for scale.
+    least, and the sentence says so, beside the UK's figure for scale. A leader whose change
+    shows as 0.0% held steady (:func:`movement`), as its tile on the Regions page says.
 
     >>> leading_region_text(-0.015, -0.109)
     'region where Indeed job postings fell least over 12 months (\u22121.5%; UK \u221210.9%)'
     >>> leading_region_text(0.04, None)
     'region where Indeed job postings grew most over 12 months (+4.0%; UK –)'
+    >>> leading_region_text(-0.0004, -0.109)
+    'region where Indeed job postings held steady over 12 months (0.0%; UK \u221210.9%)'
     """
-    direction = "grew most" if change > 0 else "fell least"
+    moved = movement(change)
+    direction = {"grew": "grew most", "fell": "fell least"}.get(moved, moved)
     return f"region where Indeed job postings {direction} over 12 months ({format_change(change)}; UK {format_change(uk_change)})"
 
 

@@ -49,11 +49,11 @@
     return node;
   }
 
-  function money(value) { return value === null || value === undefined ? "—" : "£" + Math.round(value).toLocaleString("en-GB"); }
+  function money(value) { return value === null || value === undefined ? "–" : "£" + Math.round(value).toLocaleString("en-GB"); }
   // A signed change as every page of the project writes it (skills_engine.intervals.format_signed):
   // "+" or a true minus (U+2212), and no sign on a change that rounds to zero.
   function percent(value) {
-    if (value === null || value === undefined) return "—";
+    if (value === null || value === undefined) return "–";
     var p = Math.abs(value * 100).toFixed(1);
     if (Number(p) === 0) return p + "%";
     return (value > 0 ? "+" : "\u2212") + p + "%";
@@ -220,8 +220,8 @@
     if (region) adverts += "; " + (demand.region_adverts === null || demand.region_adverts === undefined ? "too few to publish" : demand.region_adverts) + " in " + region;
     var trend = "Postings over 12 months: " + (growth.sector ? growth.sector + " " + percent(growth.sector_change_12m) + "; " : "") +
       (growth.area || "United Kingdom") + " " + percent(growth.area_change_12m);
-    var label = (item.matched_skills || []).map(function (s) { return s.label; }).join(", ") || "—";
-    var add = (item.missing_skills || []).map(function (s) { return s.label; }).join(", ") || "—";
+    var label = (item.matched_skills || []).map(function (s) { return s.label; }).join(", ") || "–";
+    var add = (item.missing_skills || []).map(function (s) { return s.label; }).join(", ") || "–";
     return el("li", {className: "se-result", "data-uri": item.occupation_uri, "data-score": String(item.score)}, [
       el("div", {className: "se-title"}, [el("strong", {text: item.title}), item.isco_code ? el("span", {className: "se-isco", text: " ISCO " + item.isco_code}) : null]),
       el("div", {className: "se-fact", text: pay}),
