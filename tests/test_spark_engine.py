@@ -28,10 +28,22 @@ SKILL_SETS = [
 ]
 
 
+def nulls_as_none(frame: pd.DataFrame) -> pd.DataFrame:
+    """Every missing value of an object column as ``None``.
+
+    Which null-like marks a missing value is no part of an answer: the pandas path's labels are
+    NaN where a title has no occupation (``None`` once read back from parquet), Spark's are
+    ``None``. Only the marker is made the same on both sides; a value against a missing value
+    still fails the comparison.
+    """
+    objects = [c for c in frame.columns if frame[c].dtype == object]
+    return frame.assign(**{c: frame[c].where(frame[c].notna(), None) for c in objects})
+
+
 def sorted_frame(frame: pd.DataFrame) -> pd.DataFrame:
     columns = list(frame.columns)
     return (
-        frame.astype({c: object for c in columns if frame[c].dtype != float})
+        nulls_as_none(frame.astype({c: object for c in columns if frame[c].dtype != float}))
         .sort_values(columns)
         .reset_index(drop=True)
     )

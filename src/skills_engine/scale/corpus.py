@@ -121,12 +121,10 @@ def extract_sdf(spark, texts, extractor_params: dict | None = None):
     from pyspark.sql import Window
     from pyspark.sql import functions as F
 
-    from skills_engine.extraction.corpus_cache import text_hash
-
     params = extractor_params if extractor_params is not None else _default_extractor_params()
     texts = with_order(spark, texts)
     if "text_hash" not in texts.columns:
-        texts = texts.withColumn("text_hash", F.udf(text_hash, "string")(F.col("text")))
+        texts = texts.withColumn("text_hash", F.pandas_udf(workers.text_hashes, "string")(F.col("text")))
     taxonomy = workers.share(
         spark,
         (

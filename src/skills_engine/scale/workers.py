@@ -1,10 +1,11 @@
 """What each executor runs on its partitions: the pandas path's own functions, one batch at a time.
 
-Every function here is handed to ``mapInPandas``: it receives an iterator of pandas batches and
-yields pandas batches. Models (skill extractor, title normaliser, region lookups) are fitted in
-the executor's Python worker on its first batch from tables broadcast by the driver, and kept in
-:data:`_MODELS` for every later batch and task of that worker (Spark reuses Python workers), so
-each executor process fits each model once however many partitions it serves.
+Every function here but :func:`text_hashes` (a ``pandas_udf``: a Series in, a Series out) is
+handed to ``mapInPandas``: it receives an iterator of pandas batches and yields pandas batches.
+Models (skill extractor, title normaliser, region lookups) are fitted in the executor's Python
+worker on its first batch from tables broadcast by the driver, and kept in :data:`_MODELS` for
+every later batch and task of that worker (Spark reuses Python workers), so each executor process
+fits each model once however many partitions it serves.
 """
 
 from __future__ import annotations
@@ -104,6 +105,14 @@ def strip_batches(sentences_broadcast) -> Callable:
             ]
 
     return run
+
+
+def text_hashes(texts: pd.Series) -> pd.Series:
+    """The extraction cache's key of each text: a Series-to-Series ``pandas_udf`` (its type hints
+    tell Spark the eval type, one Arrow batch at a time)."""
+    from skills_engine.extraction.corpus_cache import text_hash
+
+    return texts.map(text_hash)
 
 
 def extract_batch(params: dict, taxonomy_broadcast, batch_size: int) -> Callable:
