@@ -317,6 +317,18 @@ def test_query_size_sampling_is_seeded_honours_the_size_and_stays_within_the_adv
     assert kept_five.tolist() == [3, 4, 6] and all(len(sample) == 5 for sample in five)
 
 
+def test_one_advert_losing_a_skill_leaves_every_other_advert_query_as_it_was():
+    adverts = [[f"s{i}" for i in range(n)] for n in (6, 7, 5, 8, 9, 6)]
+    ids = [f"advert-{i}" for i in range(len(adverts))]
+    before, _ = evaluation.sample_query_skills(adverts, 3, random_state=4, keys=ids)
+    changed = [adverts[0][:-1], *adverts[1:]]  # a false match removed from the first advert
+    after, _ = evaluation.sample_query_skills(changed, 3, random_state=4, keys=ids)
+    assert after[1:] == before[1:]
+    # keyed by advert, not by position: the same advert later in the list draws the same query
+    moved, _ = evaluation.sample_query_skills(adverts[::-1], 3, random_state=4, keys=ids[::-1])
+    assert moved[::-1] == before
+
+
 @pytest.fixture(scope="module")
 def tiny_evaluation():
     adverts = world.adverts()[["advert_id", "employer", "source", "region"]]

@@ -60,11 +60,20 @@ def model_metrics_markdown(path: Path) -> str:
             + markdown_table(["Method", *(f"Top-5, {size}-skill queries" for size in sizes)], size_rows)
             + "\n\nPerson-sized queries: "
             + ", ".join(f"{size} skills drawn from each of {counts.get(size, 0):,} held-out adverts" for size in sizes)
-            + " (adverts with fewer skills left out; fixed seed).\n"
+            + f", {_draws_text(payload.get('query_draws', 1))} (adverts with fewer skills left out; fixed seed).\n"
         )
     if payload.get("gaps"):
         text += "\n" + _lead_table(payload) + "\n"
     return text
+
+
+def _draws_text(draws: int) -> str:
+    """How many queries each held-out advert gave per size, in words.
+
+    >>> _draws_text(5), _draws_text(1)
+    ('5 draws per advert, its scores averaged over them', 'one draw per advert')
+    """
+    return "one draw per advert" if draws == 1 else f"{draws} draws per advert, its scores averaged over them"
 
 
 def _lead_table(payload: dict) -> str:
