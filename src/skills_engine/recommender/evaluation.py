@@ -26,10 +26,10 @@ TEST_SHARE = 0.25
 #: of ``size`` skills is then exactly ``size`` skills; the output's ``n`` counts those kept).
 QUERY_SIZES = (3, 5)
 #: Queries drawn per held-out advert and size; each advert's metrics are averaged over its draws.
-#: With one draw, three draws that differed only in which skills were sampled gave the engine's
-#: 5-skill lead as +3.7, +5.4 and +4.5 points: the draw moved the figure as much as its interval
-#: is wide. Five draws cut that part of the spread by more than half (1 / sqrt(5)); each costs
-#: one more scoring pass per method, not another fit.
+#: With one draw per advert, three builds gave the engine's 5-skill lead as +3.7, +5.4 and +4.5
+#: points, the last two with the same fitted models and only the draw differing: the draw moved
+#: the figure as much as its interval is wide. Five draws cut that part of the spread by more
+#: than half (1 / sqrt(5)); each costs one more scoring pass per method, not another fit.
 QUERY_DRAWS = 5
 #: The method the project ships, as the evaluation JSON names it.
 MODEL_NAME = "skill_profile_stack"
@@ -423,9 +423,10 @@ def evaluation_json(result: dict) -> dict:
     When ``result`` has person-sized queries (:func:`evaluate_methods` does), also
     ``"methods_by_query_size": {"3": {name: {...}}, "5": {...}}`` in the same form and
     ``"n_test_by_query_size": {"3": n, "5": n}`` (held-out adverts with at least that many skills;
-    a size no advert reaches has null metrics) and ``"query_draws"`` (queries drawn per advert and size). When it has paired gaps, also ``"gaps"`` and
-    ``"gaps_by_query_size"`` in the same form: ``{name: {top5: lead, top5_interval: [low, high], ...}}``,
-    the model's lead over each other method, and ``"bootstrap"`` saying what was resampled.
+    a size no advert reaches has null metrics) and ``"query_draws"`` (queries drawn per advert and
+    size). When it has paired gaps, also ``"gaps"`` and ``"gaps_by_query_size"`` in the same
+    form: ``{name: {top5: lead, top5_interval: [low, high], ...}}``, the model's lead over each
+    other method, and ``"bootstrap"`` saying what was resampled.
     """
     payload = {"model": MODEL_NAME, "n_test": int(result["n_test"]), "methods": _methods_json(result["summary"])}
     if "summary_by_query_size" in result:
