@@ -28,6 +28,15 @@ NOT_GOLD = frozenset({"LABEL NOT PRESENT", "UNDERSPECIFIED"})
 MRR_DEPTH = 100
 
 
+def benchmark_name(key: str) -> str:
+    """A benchmark file's name as every table and line shows it, from its source key.
+
+    >>> benchmark_name("tech_validation_csv")
+    'tech validation'
+    """
+    return key.removesuffix("_csv").replace("_", " ")
+
+
 def read_benchmark(path: str | Path) -> pd.DataFrame:
     """A benchmark CSV, checked for its columns and for at least one sentence with a gold label.
 

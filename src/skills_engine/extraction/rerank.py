@@ -393,7 +393,7 @@ def check_sources(max_skillskape_sentences: int | None = None, random_state: int
     ``max_skillskape_sentences`` sentences, or all 1,230 with a gold skill when ``None``)."""
     from skills_engine import getters
 
-    frames = {key.removesuffix("_csv").replace("_", " "): getters.read_skill_benchmark(key) for key in VALIDATION_KEYS}
+    frames = {evaluate.benchmark_name(key): getters.read_skill_benchmark(key) for key in VALIDATION_KEYS}
     skillskape = evaluate.from_skill_sets(getters.read_skillskape("dev_csv"))
     frames["skillskape dev"] = evaluate.sample_sentences(skillskape, max_skillskape_sentences, random_state)
     return frames
@@ -473,9 +473,8 @@ def describe(record: dict) -> str:
     """
     state = "cached" if record.get("cached") else "fitted"
     verdict = "kept" if record.get("kept") else "not kept (the first stage ranks alone)"
-    # files named as the benchmark table names them ("tech validation"), not by their source keys
     figures = "; ".join(
-        f"{name.removesuffix('_csv').replace('_', ' ')} held out: "
+        f"{evaluate.benchmark_name(name)} held out: "
         f"RP@5 {v['first_stage']['rp@5']:.2f} → {v['reranked']['rp@5']:.2f}, "
         f"MRR {v['first_stage']['mrr']:.3f} → {v['reranked']['mrr']:.3f}"
         for name, v in record.get("held_out", {}).items()

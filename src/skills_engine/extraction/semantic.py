@@ -311,7 +311,6 @@ class StaticEncoder:
         self.weights_[special] = 0.0
         # Punctuation pieces carry no meaning but would pull every vector their way.
         self.weights_[[i for i, piece in enumerate(pieces) if not any(c.isalnum() for c in piece)]] = 0.0
-        self.tokenizer_ = tokenizer
         self.pieces_ = _piece_tokenizer(tokenizer)
         # Mean vectors of static pieces share one dominant direction, which makes every
         # text look alike ("hub" skills win everywhere); remove it (all-but-the-top).
